@@ -1,0 +1,49 @@
+/** Passive replies: the XML answered in the body of WeChat's callback request, plain or in safe mode's envelope. */
+import type { WechatCipher } from "./crypto.js";
+import { wechatSignature } from "./signature.js";
+import { buildWechatXml } from "./xml.js";
+
+/** Largest 10-digit number: anything above it is almost surely milliseconds, which WeChat rejects in safe mode. */
+const MAX_SECONDS = 9_999_999_999;
+
+/** Passive text reply XML (To/From swapped from the incoming message). */
+export function textReplyXml(incoming: { toUser: string; fromUser: string }, content: string, nowSeconds: number): string {
+  return buildWechatXml([
+    ["ToUserName", incoming.fromUser],
+    ["FromUserName", incoming.toUser],
+    ["CreateTime", assertSeconds(nowSeconds)],
+    ["MsgType", "text"],
+    ["Content", content],
+  ]);
+}
+
+/**
+ * Safe-mode envelope: <xml><Encrypt/><MsgSignature/><TimeStamp/><Nonce/></xml>, TimeStamp in SECONDS.
+ * MsgSignature = sha1(sorted [token, TimeStamp, Nonce, Encrypt]). `random` is only for fixed test vectors.
+ */
+export async function encryptReplyXml(
+  cipher: WechatCipher,
+  token: string,
+  plainXml: string,
+  timestampSeconds: number,
+  nonce: string,
+  random?: Uint8Array,
+): Promise<string> {
+  const timestamp = assertSeconds(timestampSeconds);
+  const encrypt = await cipher.encrypt(plainXml, random);
+  const signature = await wechatSignature([token, String(timestamp), nonce, encrypt]);
+  return buildWechatXml([
+    ["Encrypt", encrypt],
+    ["MsgSignature", signature],
+    ["TimeStamp", timestamp],
+    ["Nonce", nonce],
+  ]);
+}
+
+/** Millisecond timestamps are a known cause of "safe mode fails": refuse them loudly instead. */
+function assertSeconds(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0 || value > MAX_SECONDS) {
+    throw new RangeError("timestamps in WeChat replies are whole seconds since the epoch");
+  }
+  return value;
+}
