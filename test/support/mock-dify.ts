@@ -20,11 +20,23 @@
  * | `[agent]`            | stream `agent_message` deltas and a closing `message` carrying the full answer         |
  * | `[replace=TEXT]`     | after the chunks, a `message_replace` with TEXT (moderation)                            |
  * | `[forget]`           | forget every conversation of this user first ("Conversation Not Exists." follows)       |
+ * | `[hold=MS]`          | wait MS before even sending the response headers (connect-timeout tests)               |
+ * | `[files]`            | a `message_file` event with an image URL (workflow: `outputs.files`) before the end    |
+ * | `[reasoning]`        | `reasoning_chunk` events (thinking text that is not part of the answer) before it      |
+ * | `[workflow-fail]`    | workflow apps: `workflow_finished` with status failed, then an `error` event           |
  *
  * Without directives the answer is `echo: <query>`. Conversations are tracked per user; an unknown
  * `conversation_id` gets Dify's 404 "Conversation Not Exists.".
  *
- * Control endpoints for tests: `GET /__calls?user=U` lists the calls received for user U (path, body, auth).
+ * Routes: POST /chat-messages (query in `query`), POST /completion-messages and POST /workflows/run (query in
+ * `inputs.query`; same directives; workflows stream workflow_started, node_started/node_finished, text_chunk deltas and
+ * workflow_finished with `outputs.text`), GET /info (mode "advanced-chat"), GET /parameters (image upload and speech to
+ * text enabled), POST /files/upload and POST /audio-to-text (multipart `file` + `user`; an upload id / the fixed
+ * transcript "transcribed voice"). Every call needs `Authorization: Bearer app-test-key`.
+ *
+ * Control endpoints for tests: `GET /__calls?user=U` lists the calls received for user U (path, body, auth). The user
+ * is taken from the JSON body, the multipart `user` field, or (GET) the `user` query parameter; multipart bodies are
+ * recorded as `{user, file: {name, type, size}}`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -59,6 +71,10 @@ interface Directives {
   agent: boolean;
   replace?: string;
   forget: boolean;
+  hold: number;
+  files: boolean;
+  reasoning: boolean;
+  workflowFail: boolean;
 }
 
 const DIRECTIVE = /\[([a-z-]+)(?:=([^\]]*))?\]/g;
@@ -66,6 +82,7 @@ const DIRECTIVE = /\[([a-z-]+)(?:=([^\]]*))?\]/g;
 function parseDirectives(query: string): { directives: Directives; text: string } {
   const d: Directives = {
     delay: 0, silent: 0, gap: 0, chunks: 3, errorEvent: false, stall: false, drop: false, agent: false, forget: false,
+    hold: 0, files: false, reasoning: false, workflowFail: false,
   };
   const text = query.replace(DIRECTIVE, (_all, name: string, value: string | undefined) => {
     const v = value ?? "";
@@ -87,6 +104,10 @@ function parseDirectives(query: string): { directives: Directives; text: string 
       case "agent": d.agent = true; break;
       case "replace": d.replace = v; break;
       case "forget": d.forget = true; break;
+      case "hold": d.hold = Number(v); break;
+      case "files": d.files = true; break;
+      case "reasoning": d.reasoning = true; break;
+      case "workflow-fail": d.workflowFail = true; break;
       default: return _all;
     }
     return "";
@@ -120,10 +141,23 @@ function splitInto(text: string, parts: number): string[] {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+/** Reads a JSON body, or a multipart one as `{user, file: {name, type, size}}`; other text comes back raw. */
+async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  const raw = Buffer.concat(chunks).toString("utf8");
+  const buffer = Buffer.concat(chunks);
+  const type = req.headers["content-type"] ?? "";
+  if (type.startsWith("multipart/form-data")) {
+    const form = await new Request("http://127.0.0.1/", { method: "POST", headers: { "content-type": type }, body: buffer })
+      .formData();
+    const file = form.get("file");
+    const user = form.get("user");
+    return {
+      user: typeof user === "string" ? user : undefined,
+      file: file instanceof File ? { name: file.name, type: file.type, size: file.size } : undefined,
+    };
+  }
+  const raw = buffer.toString("utf8");
   if (raw === "") return {};
   try {
     return JSON.parse(raw);
@@ -155,44 +189,83 @@ export async function startMockDify(): Promise<MockServer> {
       sendJson(res, 200, calls.get(url.searchParams.get("user") ?? "") ?? []);
       return;
     }
-    const body = (await readJson(req)) as Record<string, unknown>;
-    const user = typeof body.user === "string" ? body.user : "";
+    const parsed = await readBody(req);
+    const body = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<string, unknown>;
+    const user = typeof body.user === "string" ? body.user : (url.searchParams.get("user") ?? "");
     const path = url.pathname.replace(/^\/v1/, "");
     const list = calls.get(user) ?? [];
-    list.push({ path, method: req.method ?? "GET", auth: req.headers.authorization, body, at: Date.now() });
+    list.push({ path, method: req.method ?? "GET", auth: req.headers.authorization, body: parsed, at: Date.now() });
     calls.set(user, list);
 
     if (req.headers.authorization !== "Bearer app-test-key") {
       sendJson(res, 401, { code: "unauthorized", message: "Access token is invalid", status: 401 });
       return;
     }
-    if (req.method === "POST" && path === "/chat-messages") return chat(body, user, res);
-    sendJson(res, 404, { code: "not_found", message: `No route ${req.method} ${path}`, status: 404 });
+    const route = `${req.method ?? "GET"} ${path}`;
+    switch (route) {
+      case "POST /chat-messages": return answer("chat", body, user, res);
+      case "POST /completion-messages": return answer("completion", body, user, res);
+      case "POST /workflows/run": return answer("workflow", body, user, res);
+      case "GET /info":
+        return sendJson(res, 200, { name: "Mock Dify App", description: "local stand-in", tags: [], mode: "advanced-chat" });
+      case "GET /parameters":
+        return sendJson(res, 200, {
+          opening_statement: "",
+          user_input_form: [],
+          file_upload: { image: { enabled: true, number_limits: 3, transfer_methods: ["remote_url", "local_file"] } },
+          speech_to_text: { enabled: true },
+          text_to_speech: { enabled: false },
+        });
+      case "POST /files/upload": {
+        const file = body.file as { name: string; type: string; size: number } | undefined;
+        if (!file) return sendJson(res, 400, { code: "no_file_uploaded", message: "Please upload your file.", status: 400 });
+        return sendJson(res, 201, {
+          id: randomUUID(), name: file.name, size: file.size, extension: file.name.split(".").pop() ?? "",
+          mime_type: file.type, created_by: user, created_at: Math.floor(Date.now() / 1000),
+        });
+      }
+      case "POST /audio-to-text":
+        if (!body.file) return sendJson(res, 400, { code: "no_audio_uploaded", message: "Please upload your audio.", status: 400 });
+        return sendJson(res, 200, { text: "transcribed voice" });
+      default:
+        sendJson(res, 404, { code: "not_found", message: `No route ${route}`, status: 404 });
+    }
   }
 
-  async function chat(body: Record<string, unknown>, user: string, res: ServerResponse): Promise<void> {
-    const query = typeof body.query === "string" ? body.query : "";
+  async function answer(
+    kind: "chat" | "completion" | "workflow",
+    body: Record<string, unknown>,
+    user: string,
+    res: ServerResponse,
+  ): Promise<void> {
+    const inputs = (typeof body.inputs === "object" && body.inputs !== null ? body.inputs : {}) as Record<string, unknown>;
+    const raw = kind === "chat" ? body.query : inputs.query;
+    const query = typeof raw === "string" ? raw : "";
     const { directives: d, text } = parseDirectives(query);
     const known = conversations.get(user) ?? new Set<string>();
     conversations.set(user, known);
     if (d.forget) known.clear();
 
+    if (d.hold > 0) await sleep(d.hold);
     if (d.status) {
       sendJson(res, d.status.code, { code: d.status.errorCode, message: `mock ${d.status.errorCode}`, status: d.status.code });
       return;
     }
     let conversationId = typeof body.conversation_id === "string" ? body.conversation_id : "";
-    if (conversationId !== "" && !known.has(conversationId)) {
-      sendJson(res, 404, { code: "not_found", message: "Conversation Not Exists.", status: 404 });
-      return;
-    }
-    if (conversationId === "") {
-      conversationId = randomUUID();
-      known.add(conversationId);
+    if (kind === "chat") {
+      if (conversationId !== "" && !known.has(conversationId)) {
+        sendJson(res, 404, { code: "not_found", message: "Conversation Not Exists.", status: 404 });
+        return;
+      }
+      if (conversationId === "") {
+        conversationId = randomUUID();
+        known.add(conversationId);
+      }
     }
     const messageId = randomUUID();
     const taskId = randomUUID();
-    const answer = d.answer ?? (d.long !== undefined ? chineseProse(d.long) : `echo: ${text}`);
+    const runId = randomUUID();
+    const answerText = d.answer ?? (d.long !== undefined ? chineseProse(d.long) : `echo: ${text}`);
 
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
     let closed = false;
@@ -200,18 +273,34 @@ export async function startMockDify(): Promise<MockServer> {
     const send = (event: Record<string, unknown>) => {
       if (!closed) res.write(`data: ${JSON.stringify(event)}\n\n`);
     };
-    const base = { conversation_id: conversationId, message_id: messageId, task_id: taskId, created_at: Math.floor(Date.now() / 1000) };
+    const now = () => Math.floor(Date.now() / 1000);
+    const base = kind === "workflow"
+      ? { task_id: taskId, workflow_run_id: runId }
+      : kind === "chat"
+        ? { conversation_id: conversationId, message_id: messageId, task_id: taskId, created_at: now() }
+        : { message_id: messageId, task_id: taskId, created_at: now() };
+    const imageUrl = "https://files.example.test/mock/generated.png";
 
+    if (kind === "workflow") {
+      send({ event: "workflow_started", ...base, data: { id: runId, workflow_id: "wf-mock", created_at: now() } });
+      send({ event: "node_started", ...base, data: { id: "n1", node_id: "llm", node_type: "llm", title: "LLM", index: 1 } });
+    }
     if (d.silent > 0) await sleep(d.silent);
     for (let waited = 0; waited < d.delay && !closed; waited += 1000) {
       await sleep(Math.min(1000, d.delay - waited));
       if (waited + 1000 < d.delay) res.write("event: ping\n\n");
     }
-    const pieces = splitInto(answer, d.chunks);
+    if (d.reasoning) {
+      for (const thought of ["Let me think. ", "REASONING-NOT-ANSWER"]) {
+        send({ event: "reasoning_chunk", ...base, answer: thought, data: { text: thought } });
+      }
+    }
+    const pieces = splitInto(answerText, d.chunks);
     for (const [i, piece] of pieces.entries()) {
       if (closed) return;
       if (i > 0 && d.gap > 0) await sleep(d.gap);
-      send({ event: d.agent ? "agent_message" : "message", answer: piece, ...base });
+      if (kind === "workflow") send({ event: "text_chunk", ...base, data: { text: piece, from_variable_selector: ["llm", "text"] } });
+      else send({ event: d.agent ? "agent_message" : "message", answer: piece, ...base });
       if (i === 0 && d.errorEvent) {
         send({ event: "error", ...base, status: 400, code: "completion_request_error", message: "mock model failure" });
         res.end();
@@ -223,7 +312,22 @@ export async function startMockDify(): Promise<MockServer> {
         return;
       }
     }
-    if (d.agent) send({ event: "message", answer, ...base });
+    if (kind === "workflow") {
+      send({ event: "node_finished", ...base, data: { id: "n1", node_id: "llm", status: d.workflowFail ? "failed" : "succeeded" } });
+      if (d.workflowFail) {
+        send({ event: "workflow_finished", ...base, data: { id: runId, status: "failed", outputs: null, error: "mock node failure", elapsed_time: 0.1 } });
+        send({ event: "error", ...base, status: 500, code: "internal_server_error", message: "mock node failure" });
+        res.end();
+        return;
+      }
+      const outputs: Record<string, unknown> = { text: d.replace ?? answerText };
+      if (d.files) outputs.files = [{ type: "image", transfer_method: "tool_file", url: imageUrl, filename: "generated.png" }];
+      send({ event: "workflow_finished", ...base, data: { id: runId, status: "succeeded", outputs, error: null, elapsed_time: 0.1 } });
+      res.end();
+      return;
+    }
+    if (d.agent) send({ event: "message", answer: answerText, ...base });
+    if (d.files) send({ event: "message_file", id: randomUUID(), type: "image", belongs_to: "assistant", url: imageUrl, ...base });
     if (d.replace !== undefined) send({ event: "message_replace", answer: d.replace, ...base });
     send({ event: "message_end", ...base, metadata: { usage: { total_tokens: 42 } } });
     res.end();
