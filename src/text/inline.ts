@@ -1,0 +1,76 @@
+import type { MarkedToken, Token, Tokens } from "marked";
+import { decodeEntities, htmlToText, isLineBreakTag } from "./html.js";
+
+/**
+ * Renders Markdown inline tokens (emphasis, code spans, links, images, inline HTML) as plain text for WeChat.
+ * Markers disappear and their text stays; links keep their address because a chat has nothing to click on.
+ */
+export function renderInline(tokens: readonly Token[] | undefined): string {
+  if (tokens === undefined) return "";
+  let out = "";
+  for (const token of tokens) out += renderInlineToken(token);
+  return out;
+}
+
+function renderInlineToken(token: Token): string {
+  const known = token as MarkedToken;
+  switch (known.type) {
+    case "text":
+      return known.tokens !== undefined ? renderInline(known.tokens) : plainText(known.text);
+    case "escape":
+      return known.text;
+    case "strong":
+    case "em":
+    case "del":
+      return renderInline(known.tokens);
+    case "codespan":
+      return known.text;
+    case "br":
+      return "\n";
+    case "link":
+      return renderLink(known);
+    case "image":
+      return known.href !== "" ? known.href : plainText(known.text);
+    case "html":
+      return isLineBreakTag(known.text) ? "\n" : htmlToText(known.text);
+    case "checkbox":
+      // The list renderer shows the task state itself.
+      return "";
+    default:
+      return renderUnknown(token);
+  }
+}
+
+/** "text (url)", or only one of them when the other adds nothing or cannot be followed in a chat. */
+function renderLink(link: Tokens.Link): string {
+  const text = renderInline(link.tokens).trim();
+  const href = link.href.trim();
+  if (href === "" || href.startsWith("#") || /^javascript:/i.test(href)) return text;
+  const shownHref = href.replace(/^mailto:/i, "");
+  if (text === "" || link.autolink === true) return text === "" ? shownHref : text;
+  if (text.includes(shownHref) || sameAddress(text, href)) return text;
+  return `${text} (${shownHref})`;
+}
+
+/** "example.com/a" and "https://example.com/a/" name the same place for a reader. */
+function sameAddress(text: string, href: string): boolean {
+  const bare = (value: string): string => value.replace(/^[a-z][a-z0-9+.-]*:(?:\/\/)?/i, "").replace(/\/+$/, "");
+  return bare(text).toLowerCase() === bare(href).toLowerCase();
+}
+
+/**
+ * Text outside code: entities decoded, and `**bold**` that CommonMark left unparsed removed. Models write
+ * `**注意：**这样` a lot; the closing `**` follows CJK punctuation and precedes a letter, so CommonMark does not see
+ * it as a closer and the asterisks would show.
+ */
+export function plainText(text: string): string {
+  return decodeEntities(text.replace(/\*\*([^\s*](?:[^*\n]*[^\s*])?)\*\*/g, "$1"));
+}
+
+/** Extension tokens (none are registered today) still show their text rather than vanish. */
+function renderUnknown(token: Token): string {
+  const generic = token as Tokens.Generic;
+  if (Array.isArray(generic.tokens)) return renderInline(generic.tokens);
+  const text: unknown = generic.text;
+  return typeof text === "string" ? plainText(text) : "";
+}
