@@ -26,6 +26,8 @@ export default defineConfig({
     globalSetup: ["./test/support/global-setup.ts"],
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,
+    // The worker logs one JSON line per event; show them only for failing tests.
+    silent: "passed-only",
     hookTimeout: 30_000,
   },
 });

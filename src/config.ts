@@ -1,0 +1,234 @@
+/**
+ * Turns the Worker's environment (vars and secrets) into a typed, validated, read-only Config.
+ *
+ * Every setting is checked once per isolate. A missing or invalid value gives one clear log line naming the setting;
+ * an out-of-range value is replaced by its default *and says so*, never silently used. Only a missing WECHAT_TOKEN
+ * makes the worker refuse to serve (nothing can be verified without it).
+ */
+import { log } from "./log";
+import { buildTexts, parseLanguage, type Language, type Texts } from "./texts";
+
+
+export type { DifyAppKind } from "./dify";
+import type { DifyAppKind } from "./dify";
+
+/** The validated settings of one deployment. */
+export interface Config {
+  readonly wechat: {
+    readonly appId: string;
+    readonly token: string;
+    readonly encodingAesKey?: string;
+    readonly appSecret?: string;
+    readonly apiBase: string;
+    /** How long WeChat waits for one callback request (5 s in production). */
+    readonly requestTimeoutMs: number;
+  };
+  readonly dify: {
+    readonly apiBase: string;
+    readonly apiKey: string;
+    readonly appKind?: DifyAppKind;
+    readonly inputs: Readonly<Record<string, unknown>>;
+    readonly idleTimeoutMs: number;
+    readonly totalTimeoutMs: number;
+    /** Which workflow output holds the answer; undefined = the first sensible text output. */
+    readonly workflowOutputKey?: string;
+  };
+  readonly delivery: {
+    readonly customMessages: boolean;
+    readonly retryWaitRatio: number;
+    readonly maxContinueCount: number;
+    readonly partMaxBytes: number;
+  };
+  readonly language: Language;
+  /** Follower-visible texts in the chosen language, with overrides applied. */
+  readonly texts: Texts;
+  /** Problems found while reading the settings, one line each (already logged). */
+  readonly problems: readonly string[];
+}
+
+/** The environment as the worker receives it: generated bindings plus the optional secrets. */
+export type AppEnv = Env & {
+  WECHAT_ENCODING_AES_KEY?: string;
+  WECHAT_APP_SECRET?: string;
+  WECHAT_REQUEST_TIMEOUT_MS?: string;
+  DIFY_INPUTS?: string;
+  DIFY_IDLE_TIMEOUT_MS?: string;
+  DIFY_TOTAL_TIMEOUT_MS?: string;
+  MESSAGE_PART_MAX_BYTES?: string;
+  LANGUAGE?: string;
+  WORKFLOW_OUTPUT_KEY?: string;
+};
+
+/** Thrown when the worker cannot serve at all with the given settings. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const DEFAULTS = {
+  wechatApiBase: "https://api.weixin.qq.com",
+  difyApiBase: "https://api.dify.ai/v1",
+  retryWaitRatio: 0.7,
+  maxContinueCount: 2,
+  requestTimeoutMs: 5000,
+  idleTimeoutMs: 30_000,
+  totalTimeoutMs: 600_000,
+  partMaxBytes: 2048,
+} as const;
+
+type Raw = Record<string, string | undefined>;
+
+function text(raw: Raw, name: string): string | undefined {
+  const value = raw[name];
+  if (typeof value !== "string") return undefined;
+  const trimmed = value.trim();
+  return trimmed === "" ? undefined : trimmed;
+}
+
+/** Reads a number within [min, max]; anything else is reported and replaced by the default. */
+function numberIn(raw: Raw, name: string, min: number, max: number, fallback: number, problems: string[]): number {
+  const value = text(raw, name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+    problems.push(`${name}=${JSON.stringify(value)} is not a number in ${min}..${max}; using ${fallback}`);
+    return fallback;
+  }
+  return parsed;
+}
+
+function integerIn(raw: Raw, name: string, min: number, max: number, fallback: number, problems: string[]): number {
+  const value = numberIn(raw, name, min, max, fallback, problems);
+  if (!Number.isInteger(value)) {
+    problems.push(`${name}=${value} is not a whole number; using ${fallback}`);
+    return fallback;
+  }
+  return value;
+}
+
+function url(raw: Raw, name: string, fallback: string, problems: string[]): string {
+  const value = text(raw, name);
+  if (value === undefined) return fallback;
+  try {
+    const parsed = new URL(value);
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("not http(s)");
+    return value.replace(/\/+$/, "");
+  } catch {
+    problems.push(`${name}=${JSON.stringify(value)} is not an http(s) URL; using ${fallback}`);
+    return fallback;
+  }
+}
+
+function flag(raw: Raw, name: string, fallback: boolean, problems: string[]): boolean {
+  const value = text(raw, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (["true", "1", "yes", "on"].includes(value)) return true;
+  if (["false", "0", "no", "off"].includes(value)) return false;
+  problems.push(`${name}=${JSON.stringify(value)} is not true or false; using ${fallback}`);
+  return fallback;
+}
+
+function appKind(raw: Raw, problems: string[]): DifyAppKind | undefined {
+  const value = text(raw, "DIFY_APP_TYPE")?.toLowerCase();
+  if (value === undefined) return undefined;
+  if (value === "chat" || value === "completion" || value === "workflow") return value;
+  // Dify's own mode names, as GET /info reports them, are accepted too.
+  if (value === "agent-chat" || value === "advanced-chat" || value === "chatflow" || value === "agent" || value === "chatbot") {
+    return "chat";
+  }
+  problems.push(`DIFY_APP_TYPE=${JSON.stringify(value)} is not chat, completion or workflow; asking Dify's /info instead`);
+  return undefined;
+}
+
+function inputs(raw: Raw, problems: string[]): Record<string, unknown> {
+  const value = text(raw, "DIFY_INPUTS");
+  if (value === undefined) return {};
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // reported below
+  }
+  problems.push("DIFY_INPUTS is not a JSON object; using {}");
+  return {};
+}
+
+function aesKey(raw: Raw, problems: string[]): string | undefined {
+  const value = text(raw, "WECHAT_ENCODING_AES_KEY");
+  if (value === undefined) return undefined;
+  if (!/^[A-Za-z0-9+/]{43}$/.test(value)) {
+    problems.push("WECHAT_ENCODING_AES_KEY is not 43 base64 characters; safe mode is off until it is fixed");
+    return undefined;
+  }
+  return value;
+}
+
+/** Reads and validates every setting. Logs each problem once; throws ConfigError only when WECHAT_TOKEN is missing. */
+export function readConfig(env: AppEnv): Config {
+  const raw = env as unknown as Raw;
+  const problems: string[] = [];
+  const token = text(raw, "WECHAT_TOKEN");
+  if (token === undefined) throw new ConfigError("WECHAT_TOKEN is not set: run `wrangler secret put WECHAT_TOKEN`");
+
+  const appId = text(raw, "WECHAT_APP_ID") ?? "";
+  const encodingAesKey = aesKey(raw, problems);
+  if (encodingAesKey !== undefined && appId === "") {
+    problems.push("WECHAT_APP_ID is empty: safe-mode messages will be refused until it is set");
+  }
+  const apiKey = text(raw, "DIFY_API_KEY") ?? "";
+  if (apiKey === "") problems.push("DIFY_API_KEY is not set: followers will get the failure text");
+  const customMessages = flag(raw, "ENABLE_CUSTOM_MESSAGE", false, problems);
+  const appSecret = text(raw, "WECHAT_APP_SECRET");
+  if (customMessages && appSecret === undefined) {
+    problems.push("ENABLE_CUSTOM_MESSAGE is true but WECHAT_APP_SECRET is not set: late answers stay claimable with 1");
+  }
+
+  let language = parseLanguage(text(raw, "LANGUAGE"));
+  if (language === undefined) {
+    problems.push(`LANGUAGE=${JSON.stringify(text(raw, "LANGUAGE"))} is not zh_Hans, en_US, ja_JP or pt_BR; using zh_Hans`);
+    language = "zh_Hans";
+  }
+
+  return {
+    language,
+    texts: buildTexts(language, raw),
+    wechat: {
+      appId,
+      token,
+      encodingAesKey,
+      appSecret,
+      apiBase: url(raw, "WECHAT_API_BASE", DEFAULTS.wechatApiBase, problems),
+      requestTimeoutMs: integerIn(raw, "WECHAT_REQUEST_TIMEOUT_MS", 500, 5000, DEFAULTS.requestTimeoutMs, problems),
+    },
+    dify: {
+      apiBase: url(raw, "DIFY_API_BASE", DEFAULTS.difyApiBase, problems),
+      apiKey,
+      appKind: appKind(raw, problems),
+      inputs: inputs(raw, problems),
+      idleTimeoutMs: integerIn(raw, "DIFY_IDLE_TIMEOUT_MS", 1000, 300_000, DEFAULTS.idleTimeoutMs, problems),
+      totalTimeoutMs: integerIn(raw, "DIFY_TOTAL_TIMEOUT_MS", 5000, 840_000, DEFAULTS.totalTimeoutMs, problems),
+      workflowOutputKey: text(raw, "WORKFLOW_OUTPUT_KEY"),
+    },
+    delivery: {
+      customMessages: customMessages && appSecret !== undefined,
+      retryWaitRatio: numberIn(raw, "RETRY_WAIT_TIMEOUT_RATIO", 0.1, 1, DEFAULTS.retryWaitRatio, problems),
+      maxContinueCount: integerIn(raw, "MAX_CONTINUE_COUNT", 0, 20, DEFAULTS.maxContinueCount, problems),
+      partMaxBytes: integerIn(raw, "MESSAGE_PART_MAX_BYTES", 256, 2048, DEFAULTS.partMaxBytes, problems),
+    },
+    problems,
+  };
+}
+
+const cache = new WeakMap<object, Config>();
+
+/**
+ * The Config for this environment, read once per isolate: problems are logged on the first read only, so a bad
+ * setting gives one log line rather than one per message.
+ */
+export function configFor(env: AppEnv): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const config = readConfig(env);
+  for (const problem of config.problems) log.warn("config", { problem });
+  cache.set(env, config);
+  return config;
+}

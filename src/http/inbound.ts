@@ -1,0 +1,85 @@
+/**
+ * Turns a WeChat POST callback into a typed message, or an HTTP status saying why not. Every check that can refuse
+ * runs before anything is stored, so a bad request changes nothing.
+ */
+import type { Config } from "../config";
+import { WechatCipher } from "../wechat/crypto";
+import { WechatProtocolError } from "../wechat/errors";
+import { toInboundMessage, type InboundMessage } from "../wechat/message";
+import { isValidMsgSignature, isValidSignature } from "../wechat/signature";
+import { parseWechatXml } from "../wechat/xml";
+import { BodyTooLargeError, readBoundedText } from "./bounded-body";
+
+/** WeChat's callbacks are a few KB; anything near this is not from WeChat. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** A callback that passed every check. `cipher` is set when the request was encrypted and the reply must be too. */
+export interface AcceptedCallback {
+  ok: true;
+  message: InboundMessage;
+  cipher?: WechatCipher;
+}
+
+/** A refused callback: the status to answer and a reason for the log (never containing secrets). */
+export interface RefusedCallback {
+  ok: false;
+  status: 400 | 403 | 413 | 500;
+  reason: string;
+}
+
+let cipherCache: { key: string; appId: string; cipher: Promise<WechatCipher> } | undefined;
+
+/** The cipher for the configured key, built once per isolate. */
+export function cipherFor(config: Config): Promise<WechatCipher> | undefined {
+  const key = config.wechat.encodingAesKey;
+  if (key === undefined) return undefined;
+  if (cipherCache?.key !== key || cipherCache.appId !== config.wechat.appId) {
+    const cipher = WechatCipher.create(key, config.wechat.appId);
+    cipher.catch(() => undefined);
+    cipherCache = { key, appId: config.wechat.appId, cipher };
+  }
+  return cipherCache.cipher;
+}
+
+function refuse(status: RefusedCallback["status"], reason: string): RefusedCallback {
+  return { ok: false, status, reason };
+}
+
+/** Checks signature, size, encryption and XML of a POST callback, in that order. */
+export async function acceptCallback(request: Request, config: Config): Promise<AcceptedCallback | RefusedCallback> {
+  const query = new URL(request.url).searchParams;
+  const signed = {
+    signature: query.get("signature"),
+    timestamp: query.get("timestamp"),
+    nonce: query.get("nonce"),
+    msg_signature: query.get("msg_signature"),
+  };
+  if (!(await isValidSignature(config.wechat.token, signed))) return refuse(403, "bad signature");
+
+  let body: string;
+  try {
+    body = await readBoundedText(request, MAX_BODY_BYTES);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) return refuse(413, error.message);
+    return refuse(400, "unreadable body");
+  }
+
+  try {
+    const outer = parseWechatXml(body);
+    if (query.get("encrypt_type")?.toLowerCase() !== "aes") {
+      if (outer.MsgType === undefined && outer.Encrypt !== undefined) return refuse(400, "encrypted body without encrypt_type=aes");
+      return { ok: true, message: toInboundMessage(outer) };
+    }
+    const cipherPromise = cipherFor(config);
+    if (cipherPromise === undefined) return refuse(500, "encrypted callback but WECHAT_ENCODING_AES_KEY is not set or invalid");
+    const encrypt = outer.Encrypt;
+    if (encrypt === undefined || encrypt === "") return refuse(400, "encrypt_type=aes without an Encrypt field");
+    if (!(await isValidMsgSignature(config.wechat.token, signed, encrypt))) return refuse(403, "bad msg_signature");
+    const cipher = await cipherPromise;
+    const inner = parseWechatXml(await cipher.decrypt(encrypt));
+    return { ok: true, message: toInboundMessage(inner), cipher };
+  } catch (error) {
+    if (error instanceof WechatProtocolError) return refuse(error.reason === "bad-aes-key" ? 500 : 400, error.reason);
+    throw error;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The WeChat callback endpoint: GET for the server check in WeChat's admin console, POST for messages.
+ * Protocol work (signatures, crypto, XML) happens here; what to answer is the follower's Durable Object's business.
+ */
+import { Hono, type Context } from "hono";
+import { ConfigError, configFor, type AppEnv, type Config } from "../config";
+import { describeError, log } from "../log";
+import { encryptReplyXml, textReplyXml } from "../wechat/reply";
+import { isValidSignature } from "../wechat/signature";
+import { acceptCallback, type AcceptedCallback } from "./inbound";
+
+type AppContext = Context<{ Bindings: AppEnv }>;
+
+function configOrNull(c: AppContext): Config | null {
+  try {
+    return configFor(c.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      log.error("config", { problem: error.message });
+      return null;
+    }
+    throw error;
+  }
+}
+
+const notConfigured = (c: AppContext) => c.text("The worker is not configured: see its log.", 500);
+
+function randomNonce(): string {
+  return String(crypto.getRandomValues(new Uint32Array(1))[0]);
+}
+
+/** Builds the HTTP answer for a passive reply text ("" = `success`, nothing shown). */
+async function passiveResponse(c: AppContext, config: Config, callback: AcceptedCallback, text: string): Promise<Response> {
+  if (text === "") return c.text("success");
+  const nowSeconds = Math.floor(Date.now() / 1000);
+  const xml = textReplyXml(callback.message, text, nowSeconds);
+  if (!callback.cipher) return c.body(xml, 200, { "content-type": "application/xml; charset=utf-8" });
+  const sealed = await encryptReplyXml(callback.cipher, config.wechat.token, xml, nowSeconds, randomNonce());
+  return c.body(sealed, 200, { "content-type": "application/xml; charset=utf-8" });
+}
+
+/** The `/wechat` routes. */
+export const wechatRoutes = new Hono<{ Bindings: AppEnv }>();
+
+wechatRoutes.get("/", async (c) => {
+  const config = configOrNull(c);
+  if (!config) return notConfigured(c);
+  const q = c.req.query();
+  if (!(await isValidSignature(config.wechat.token, q))) {
+    log.warn("verify_refused", { reason: "bad signature" });
+    return c.text("forbidden", 403);
+  }
+  const echostr = q.echostr;
+  if (echostr === undefined || echostr === "") return c.text("missing echostr", 400);
+  return c.text(echostr);
+});
+
+wechatRoutes.post("/", async (c) => {
+  const config = configOrNull(c);
+  if (!config) return notConfigured(c);
+  const accepted = await acceptCallback(c.req.raw, config);
+  if (!accepted.ok) {
+    log.warn("callback_refused", { status: accepted.status, reason: accepted.reason });
+    return c.text(accepted.status === 500 ? "not configured" : "refused", accepted.status);
+  }
+  let text: string;
+  try {
+    const session = c.env.FOLLOWER_SESSION.getByName(accepted.message.fromUser);
+    text = await session.receive(accepted.message);
+  } catch (error) {
+    // The session could not be reached (overload, deploy): WeChat must still get a 200, the follower a word.
+    log.error("session_unreachable", describeError(error));
+    text = config.texts.failure;
+  }
+  return passiveResponse(c, config, accepted, text);
+});

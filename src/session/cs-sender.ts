@@ -1,0 +1,90 @@
+/**
+ * Sends queued answer parts through WeChat's customer-service API, one at a time, in answer order, each exactly once:
+ * a part is marked `cs-sending` before the call and `cs` right after it, so an alarm that runs again never resends a
+ * sent part. When WeChat refuses for good (quota used, 48 h passed, no permission), the rest waits for "1".
+ */
+import { WechatApiError } from "../wechat/api-errors";
+import type { WechatApiClient } from "../wechat/api-client";
+import { describeError, log } from "../log";
+import type { SessionStore } from "./store";
+
+/** Retries of a busy (-1) or unreachable API before the parts are left for "1". */
+export const MAX_SEND_RETRIES = 6;
+const RETRY_KEY = "cs_retries";
+const RETRY_AT_KEY = "cs_retry_at";
+const NOT_BEFORE_KEY = "cs_not_before";
+
+/** What a send round ended with. */
+export type SendOutcome =
+  | { state: "idle" }
+  | { state: "retry"; at: number }
+  | { state: "wait"; until: number };
+
+/** Keeps CS parts back until `until` (so a passive reply reaches the follower before the parts that follow it). */
+export function holdCsUntil(store: SessionStore, until: number): void {
+  const current = Number(store.meta(NOT_BEFORE_KEY) ?? 0);
+  if (until > current) store.setMeta(NOT_BEFORE_KEY, String(until));
+}
+
+/** When a backed-off retry is due, if one is. */
+export function csRetryAt(store: SessionStore): number | undefined {
+  const raw = store.meta(RETRY_AT_KEY);
+  return raw === undefined ? undefined : Number(raw);
+}
+
+/** Moves every queued CS part to "wait for 1" (no CS possible now). Returns how many moved. */
+export function leaveQueuedForPull(store: SessionStore): number {
+  const queued = [...store.partsWith("cs-queued"), ...store.partsWith("cs-sending")];
+  for (const part of queued) store.setPartVia(part.job, part.idx, "pull-ready");
+  return queued.length;
+}
+
+/**
+ * Sends every queued part now due. `logFields` are added to each log line (hashed user, etc.); `logKey` turns a job
+ * key into its loggable form (no raw openid).
+ */
+export async function sendQueuedParts(
+  store: SessionStore,
+  api: WechatApiClient,
+  openid: string,
+  now: () => number,
+  logFields: Record<string, unknown>,
+  logKey: (key: string) => string = (key) => key,
+): Promise<SendOutcome> {
+  for (;;) {
+    const notBefore = Number(store.meta(NOT_BEFORE_KEY) ?? 0);
+    if (notBefore > now()) return { state: "wait", until: notBefore };
+    const retryAt = csRetryAt(store);
+    if (retryAt !== undefined && retryAt > now()) return { state: "retry", at: retryAt };
+    const part = store.partsWith("cs-queued")[0];
+    if (part === undefined) return { state: "idle" };
+
+    store.setPartVia(part.job, part.idx, "cs-sending");
+    try {
+      await api.sendText(openid, part.text);
+      store.setPartVia(part.job, part.idx, "cs", now());
+      store.setMeta(RETRY_KEY, undefined);
+      store.setMeta(RETRY_AT_KEY, undefined);
+      log.info("cs_sent", { ...logFields, key: logKey(part.job), part: part.idx });
+    } catch (error) {
+      const retries = Number(store.meta(RETRY_KEY) ?? 0);
+      const action = error instanceof WechatApiError ? error.action : "retry-later";
+      if (action !== "stop" && retries < MAX_SEND_RETRIES) {
+        store.setPartVia(part.job, part.idx, "cs-queued");
+        const at = now() + Math.min(60_000, 1000 * 2 ** retries);
+        store.setMeta(RETRY_KEY, String(retries + 1));
+        store.setMeta(RETRY_AT_KEY, String(at));
+        log.warn("cs_send_retry", { ...logFields, key: logKey(part.job), part: part.idx, retry: retries + 1, ...describeError(error) });
+        return { state: "retry", at };
+      }
+      store.setPartVia(part.job, part.idx, "pull-ready");
+      const moved = leaveQueuedForPull(store);
+      store.setMeta(RETRY_KEY, undefined);
+      store.setMeta(RETRY_AT_KEY, undefined);
+      log.error("cs_send_stopped", {
+        ...logFields, key: logKey(part.job), part: part.idx, keptForPull: moved + 1, ...describeError(error),
+      });
+      return { state: "idle" };
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Decides how each part of an answer reaches the follower, within WeChat's rules:
+ * one passive reply per request; at most 5 customer-service (CS) messages after a follower's message (3 after a menu
+ * click, subscription or scan); whatever does not fit waits for the follower's "1".
+ */
+import type { Config } from "../config";
+import { fill } from "../texts";
+import { markdownToWechatText } from "../text/markdown";
+import { splitByUtf8Bytes, utf8Length } from "../text/split";
+import type { SessionStore } from "./store";
+
+/** CS messages WeChat allows after one message from the follower. */
+export const CS_BUDGET_AFTER_MESSAGE = 5;
+/** CS messages WeChat allows after a menu click, subscription or QR scan. */
+export const CS_BUDGET_AFTER_EVENT = 3;
+
+const BUDGET_KEY = "cs_budget";
+
+/** Resets the CS budget when the follower writes (or clicks, subscribes, scans): WeChat counts from their last act. */
+export function resetCsBudget(store: SessionStore, budget: number): void {
+  store.setMeta(BUDGET_KEY, String(budget));
+}
+
+/** CS messages still allowed before the follower writes again. */
+export function csBudget(store: SessionStore): number {
+  const raw = store.meta(BUDGET_KEY);
+  return raw === undefined ? 0 : Math.max(0, Number(raw));
+}
+
+function spend(store: SessionStore, count: number): void {
+  store.setMeta(BUDGET_KEY, String(Math.max(0, csBudget(store) - count)));
+}
+
+/** Bytes kept free in every part for the "reply 1 for more" note, so adding it never breaks the size limit. */
+export function noteReserve(config: Config): number {
+  return utf8Length(fill(config.texts.moreParts, { current: 999, total: 999 }));
+}
+
+/** The "reply 1 for more" note after part `current` of `total`. */
+export function moreNote(config: Config, current: number, total: number): string {
+  return fill(config.texts.moreParts, { current, total });
+}
+
+/**
+ * Shapes raw answer text for WeChat (Markdown to plain text, reasoning removed) and cuts it into parts that leave
+ * room for the note.
+ */
+export function answerParts(raw: string, config: Config): string[] {
+  const text = markdownToWechatText(raw).trim();
+  if (text === "") return [];
+  const limit = Math.max(64, config.delivery.partMaxBytes - noteReserve(config));
+  return splitByUtf8Bytes(text, limit).map((p) => p.trim()).filter((p) => p !== "");
+}
+
+/**
+ * Plans every undecided part of a job: in CS mode as many as the budget allows go to the CS queue (the last of them
+ * carrying the note when more remain), the rest wait for "1"; in pull mode all wait for "1".
+ * Returns how many parts were queued for CS.
+ */
+export function planUndecidedParts(store: SessionStore, jobKey: string, config: Config): number {
+  const parts = store.parts(jobKey);
+  const undecided = parts.filter((p) => p.via === null);
+  if (undecided.length === 0) return 0;
+  const budget = config.delivery.customMessages ? csBudget(store) : 0;
+  const viaCs = undecided.slice(0, budget);
+  const viaPull = undecided.slice(budget);
+  for (const part of viaCs) store.setPartVia(jobKey, part.idx, "cs-queued");
+  for (const part of viaPull) store.setPartVia(jobKey, part.idx, "pull-ready");
+  const lastCs = viaCs.at(-1);
+  if (lastCs !== undefined && viaPull.length > 0) {
+    store.setPartText(jobKey, lastCs.idx, lastCs.text + moreNote(config, lastCs.idx + 1, parts.length));
+  }
+  spend(store, viaCs.length);
+  return viaCs.length;
+}
+
+/**
+ * Hands the first undecided part of a finished job to a passive reply and plans the rest. Returns the reply text
+ * (with the note when parts wait for "1"), or undefined when the job has nothing undecided.
+ */
+export function takePassivePart(store: SessionStore, jobKey: string, config: Config, now: number): string | undefined {
+  const parts = store.parts(jobKey);
+  const first = parts.find((p) => p.via === null);
+  if (first === undefined) return undefined;
+  store.setPartVia(jobKey, first.idx, "passive", now);
+  planUndecidedParts(store, jobKey, config);
+  const waitingForPull = store.parts(jobKey).some((p) => p.via === "pull-ready");
+  return waitingForPull ? first.text + moreNote(config, first.idx + 1, parts.length) : first.text;
+}
+
+/**
+ * Hands the next part waiting for "1" to a passive reply. Returns undefined when none waits.
+ */
+export function takePulledPart(store: SessionStore, jobKey: string, config: Config, now: number): string | undefined {
+  const parts = store.parts(jobKey);
+  const next = parts.find((p) => p.via === "pull-ready");
+  if (next === undefined) return undefined;
+  store.setPartVia(jobKey, next.idx, "pull", now);
+  const more = parts.some((p) => p.via === "pull-ready" && p.idx !== next.idx);
+  return more ? next.text + moreNote(config, next.idx + 1, parts.length) : next.text;
+}
