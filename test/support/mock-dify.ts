@@ -268,6 +268,8 @@ export async function startMockDify(): Promise<MockServer> {
     const answerText = d.answer ?? (d.long !== undefined ? chineseProse(d.long) : `echo: ${text}`);
 
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    // Node holds headers back until the first body write; Dify sends them at once, which `[silent]` relies on.
+    res.flushHeaders();
     let closed = false;
     res.on("close", () => { closed = true; });
     const send = (event: Record<string, unknown>) => {
