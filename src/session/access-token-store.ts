@@ -1,0 +1,83 @@
+/**
+ * The one Durable Object per account that holds WeChat's access token, so every follower's session shares a
+ * single token instead of each Worker instance fetching (and, with force_refresh, invalidating) its own.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { fetchStableToken, type StableToken } from "../wechat/access-token";
+import { WechatApiError } from "../wechat/api-errors";
+
+/** The name of the account's single instance: `env.ACCESS_TOKEN_STORE.getByName(ACCESS_TOKEN_STORE_NAME)`. */
+export const ACCESS_TOKEN_STORE_NAME = "default";
+/** A cached token this close to expiry is replaced (WeChat's stable_token renews 5 min early too). */
+export const REFRESH_MARGIN_MS = 5 * 60_000;
+/** Storage key of the cached {token, expiresAt}. */
+const STORAGE_KEY = "token";
+/** WeChat's own code for "secret missing", so callers treat a missing WECHAT_APP_SECRET like any "stop" error. */
+const ERRCODE_SECRET_MISSING = 41004;
+
+/** Caches the stable access token in storage and refreshes it early, or at once when WeChat rejects it. */
+export class AccessTokenStore extends DurableObject<Env> {
+  #cached: StableToken | undefined;
+  /** The fetch every concurrent caller waits on, so a burst of callers costs one stable_token call. */
+  #inflight: Promise<StableToken> | undefined;
+  /** The last token we force-refreshed away, so a burst of reports about it forces only once (20 a day max). */
+  #forcedFor: string | undefined;
+
+  /** Loads the cached token; SQLite-backed storage reads synchronously, so no input gate is needed. */
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#cached = ctx.storage.kv.get<StableToken>(STORAGE_KEY);
+  }
+
+  /**
+   * Returns a valid token: the cached one unless it expires within 5 minutes, else a freshly fetched one (normal
+   * mode). `rejected` is the token WeChat just refused (40001/40014/42001); if it is still the cached one, a new one
+   * is fetched with force_refresh, once per rejected token however many callers report it. Concurrent callers share
+   * one in-flight fetch. Throws WechatApiError (across RPC only its message survives: `WechatApiError.from` revives it).
+   */
+  async getToken(rejected?: string): Promise<string> {
+    while (this.#inflight !== undefined) {
+      const fresh = await this.#inflight;
+      if (fresh.token !== rejected) return fresh.token;
+    }
+    const cached = this.#cached;
+    const stale = cached === undefined || cached.expiresAt - REFRESH_MARGIN_MS <= Date.now();
+    const isRejected = rejected !== undefined && cached?.token === rejected;
+    const force = isRejected && this.#forcedFor !== rejected;
+    if (!stale && !force) return cached.token;
+    return (await this.#refresh(force)).token;
+  }
+
+  /** Starts the shared fetch; must be called with no await between the caller's checks and here. */
+  #refresh(force: boolean): Promise<StableToken> {
+    const appSecret = (this.env as { WECHAT_APP_SECRET?: string }).WECHAT_APP_SECRET;
+    if (appSecret === undefined || appSecret === "") {
+      return Promise.reject(new WechatApiError(
+        ERRCODE_SECRET_MISSING,
+        "WECHAT_APP_SECRET is not set; the customer-service API needs it (wrangler secret put WECHAT_APP_SECRET)",
+      ));
+    }
+    if (force) this.#forcedFor = this.#cached?.token;
+    const fetching = fetchStableToken({
+      apiBase: this.env.WECHAT_API_BASE,
+      appId: this.env.WECHAT_APP_ID,
+      appSecret,
+      forceRefresh: force,
+    }).then((fresh) => {
+      this.#cached = fresh;
+      this.ctx.storage.kv.put(STORAGE_KEY, fresh);
+      return fresh;
+    });
+    const shared = fetching.finally(() => {
+      this.#inflight = undefined;
+    });
+    this.#inflight = shared;
+    return shared;
+  }
+}
+
+/** The `getToken` a WechatApiClient needs, backed by the account's AccessTokenStore. */
+export function accessTokenGetter(env: Env): (rejected?: string) => Promise<string> {
+  const stub = env.ACCESS_TOKEN_STORE.getByName(ACCESS_TOKEN_STORE_NAME);
+  return async (rejected?: string) => stub.getToken(rejected);
+}
