@@ -54,7 +54,7 @@ export async function fetchStableToken(o: StableTokenOptions): Promise<StableTok
   const token = body.access_token;
   const expiresIn = body.expires_in;
   if (typeof token !== "string" || token === "" || typeof expiresIn !== "number" || !(expiresIn > 0)) {
-    throw new WechatApiError(ERRCODE_BAD_RESPONSE, `${what}: answer has no access_token/expires_in`);
+    throw new WechatApiError(ERRCODE_BAD_RESPONSE, "answer has no access_token/expires_in", what);
   }
   return { token, expiresAt: now() + expiresIn * 1000 };
 }

@@ -60,7 +60,7 @@ export async function wechatRequest(req: WechatRequest): Promise<WechatRawRespon
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
       // Settle first so the deadline, not the abort it causes inside fetch, is what the caller sees.
-      reject(new WechatApiError(ERRCODE_TIMEOUT, `${req.what}: no complete answer within ${req.timeoutMs} ms`));
+      reject(new WechatApiError(ERRCODE_TIMEOUT, `no complete answer within ${req.timeoutMs} ms`, req.what));
       controller.abort();
     }, req.timeoutMs);
   });
@@ -70,12 +70,12 @@ export async function wechatRequest(req: WechatRequest): Promise<WechatRawRespon
       res = await req.fetcher(req.url, { method: req.method, body: req.body, headers: req.headers, signal: controller.signal });
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
-      throw new WechatApiError(ERRCODE_NETWORK, redactSecrets(`${req.what}: network error: ${detail}`, req.secrets));
+      throw new WechatApiError(ERRCODE_NETWORK, redactSecrets(`network error: ${detail}`, req.secrets), req.what);
     }
     if (!res.ok) {
       await res.body?.cancel();
       const code = res.status === 429 || res.status >= 500 ? ERRCODE_NETWORK : ERRCODE_BAD_RESPONSE;
-      throw new WechatApiError(code, `${req.what}: HTTP ${res.status}`);
+      throw new WechatApiError(code, `HTTP ${res.status}`, req.what);
     }
     const contentType = res.headers.get("content-type") ?? "application/octet-stream";
     return { bytes: await readCapped(res, req.maxBytes, req.what), contentType };
@@ -89,7 +89,7 @@ export async function wechatRequest(req: WechatRequest): Promise<WechatRawRespon
 
 /** Reads a body up to `maxBytes`, refusing early (by Content-Length or while streaming) when it is bigger. */
 async function readCapped(res: Response, maxBytes: number, what: string): Promise<Uint8Array> {
-  const tooBig = () => new WechatApiError(ERRCODE_BAD_RESPONSE, `${what}: answer larger than ${maxBytes} bytes`);
+  const tooBig = () => new WechatApiError(ERRCODE_BAD_RESPONSE, `answer larger than ${maxBytes} bytes`, what);
   const declared = Number(res.headers.get("content-length") ?? "0");
   if (declared > maxBytes) {
     await res.body?.cancel();
@@ -113,7 +113,7 @@ async function readCapped(res: Response, maxBytes: number, what: string): Promis
   } catch (err) {
     if (err instanceof WechatApiError) throw err;
     // The deadline aborted the body, or the connection broke mid-body; the deadline's own error wins the race.
-    throw new WechatApiError(ERRCODE_NETWORK, `${what}: connection lost while reading the answer`);
+    throw new WechatApiError(ERRCODE_NETWORK, "connection lost while reading the answer", what);
   }
   const out = new Uint8Array(total);
   let offset = 0;
@@ -130,16 +130,16 @@ export function parseWechatJson(bytes: Uint8Array, what: string, secrets: readon
   try {
     parsed = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
-    throw new WechatApiError(ERRCODE_BAD_RESPONSE, `${what}: answer is not JSON`);
+    throw new WechatApiError(ERRCODE_BAD_RESPONSE, "answer is not JSON", what);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new WechatApiError(ERRCODE_BAD_RESPONSE, `${what}: answer is not a JSON object`);
+    throw new WechatApiError(ERRCODE_BAD_RESPONSE, "answer is not a JSON object", what);
   }
   const body = parsed as Record<string, unknown>;
   const errcode = typeof body.errcode === "number" ? body.errcode : 0;
   if (errcode !== 0) {
     const errmsg = typeof body.errmsg === "string" ? body.errmsg : "(no errmsg)";
-    throw new WechatApiError(errcode, redactSecrets(`${what}: ${errmsg}`, secrets));
+    throw new WechatApiError(errcode, redactSecrets(errmsg, secrets), what);
   }
   return body;
 }
@@ -202,7 +202,7 @@ export class WechatApiClient {
       if (!isJsonLike(raw.contentType)) return raw;
       const body = parseWechatJson(raw.bytes, `GET ${path}`, [token]);
       const kind = typeof body.video_url === "string" ? "a video link" : "JSON";
-      throw new WechatApiError(ERRCODE_BAD_RESPONSE, `GET ${path}: media is ${kind}, not bytes`);
+      throw new WechatApiError(ERRCODE_BAD_RESPONSE, `media is ${kind}, not bytes`, `GET ${path}`);
     });
   }
 
@@ -215,7 +215,7 @@ export class WechatApiClient {
       const raw = await this.#request("POST", path, token, { type: "image" }, MAX_JSON_BYTES, form);
       const body = parseWechatJson(raw.bytes, `POST ${path}`, [token]);
       if (typeof body.media_id !== "string" || body.media_id === "") {
-        throw new WechatApiError(ERRCODE_BAD_RESPONSE, `POST ${path}: answer has no media_id`);
+        throw new WechatApiError(ERRCODE_BAD_RESPONSE, "answer has no media_id", `POST ${path}`);
       }
       return body.media_id;
     });

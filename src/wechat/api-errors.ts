@@ -35,12 +35,12 @@ export function actionFor(errcode: number): WechatErrorAction {
   return "stop";
 }
 
-const MESSAGE_PREFIX = "WeChat API error ";
-const MESSAGE_FORMAT = /^WeChat API error (-?\d+): ([\s\S]*)$/;
+const MESSAGE_FORMAT = /^WeChat API error (-?\d+)(?: \(([^)]*)\))?: ([\s\S]*)$/;
 
 /**
  * An errcode != 0 from WeChat's API, or one of our transport codes (-2, -3, -4, see the module comment).
- * The message is `WeChat API error <errcode>: <errmsg>` and never contains the access token or the app secret.
+ * The message is `WeChat API error <errcode> (<endpoint>): <errmsg>` and never contains the access token or the
+ * app secret.
  */
 export class WechatApiError extends Error {
   /** WeChat's errcode, or our negative transport code. */
@@ -49,14 +49,17 @@ export class WechatApiError extends Error {
   readonly errmsg: string;
   /** What the caller should do next; derived from errcode. */
   readonly action: WechatErrorAction;
+  /** The call that failed, e.g. "POST /cgi-bin/message/custom/send" (never the URL: it holds the token). */
+  readonly endpoint: string | undefined;
 
   /** `errmsg` must already be free of secrets (see {@link redactSecrets}). */
-  constructor(errcode: number, errmsg: string) {
-    super(`${MESSAGE_PREFIX}${errcode}: ${errmsg}`);
+  constructor(errcode: number, errmsg: string, endpoint?: string) {
+    super(`WeChat API error ${errcode}${endpoint === undefined ? "" : ` (${endpoint})`}: ${errmsg}`);
     this.name = "WechatApiError";
     this.errcode = errcode;
     this.errmsg = errmsg;
     this.action = actionFor(errcode);
+    this.endpoint = endpoint;
   }
 
   /**
@@ -68,8 +71,8 @@ export class WechatApiError extends Error {
     if (err instanceof WechatApiError) return err;
     const message = err instanceof Error ? err.message : String(err);
     const match = MESSAGE_FORMAT.exec(message);
-    if (match?.[1] !== undefined && match[2] !== undefined) {
-      return new WechatApiError(Number(match[1]), redactSecrets(match[2], secrets));
+    if (match?.[1] !== undefined && match[3] !== undefined) {
+      return new WechatApiError(Number(match[1]), redactSecrets(match[3], secrets), match[2]);
     }
     return new WechatApiError(fallbackCode, redactSecrets(message, secrets));
   }

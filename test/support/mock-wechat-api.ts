@@ -6,6 +6,8 @@
  * parallel do not interfere as long as each uses its own openids, and tests that invalidate tokens
  * (force_refresh, `/__expire-token`) use their own appid. The worker's tests all share WECHAT_APP_ID: invalidating
  * that appid's token makes other files' next send see 42001 (which they survive by refreshing once).
+ * Appids spelled `wx-…` (never a real appid: those are `wx` + 16 hex digits) are private to one test file: only an
+ * `/__expire-token` naming them touches them.
  *
  * API endpoints:
  * | endpoint                               | behaviour                                                                 |
@@ -24,7 +26,7 @@
  * | `GET /__typing?user=OPENID`                | the typing commands accepted for that follower ("Typing"/"CancelTyping") |
  * | `POST /__fail {touser, errcode, times, api?}` | the next `times` calls for touser answer `errcode` (api "send" (default) or "typing") |
  * | `POST /__hang {touser, times?, mode?}`     | the next `times` (default 1) sends to touser never finish: mode "headers" (default) sends nothing, "body" sends headers and half a body |
- * | `POST /__expire-token {appid?}`            | the current token of appid (of every appid without one) is expired: the next call with it gets 42001 |
+ * | `POST /__expire-token {appid?}`            | the current token of appid (without one: of every appid but the private `wx-…` ones) is expired: the next call with it gets 42001 |
  * | `POST /__token-ttl {appid, seconds}`       | tokens issued to appid from now on live `seconds` (default 7200)      |
  * | `GET /__stats?appid=APPID`                 | {stableTokenFetches, forcedRefreshes, tokenFetches, currentToken} for appid |
  * | `GET /__media?id=MEDIA_ID`                 | {filename, contentType, size} of an uploaded file, or 404             |
@@ -173,7 +175,8 @@ export async function startMockWechatApi(): Promise<MockServer> {
       case "POST /__expire-token": {
         const appid = str(parseJson(raw).appid);
         for (const [id, state] of apps) {
-          if ((appid === "" || appid === id) && state.current !== undefined) tokens.set(state.current.token, false);
+          const targeted = appid === "" ? !id.startsWith("wx-") : appid === id;
+          if (targeted && state.current !== undefined) tokens.set(state.current.token, false);
         }
         return sendJson(res, { ok: true });
       }

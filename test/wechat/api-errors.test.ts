@@ -26,6 +26,22 @@ describe("WechatApiError", () => {
     expect(err.message).toBe("WeChat API error 45047: out of response count limit");
   });
 
+  it("names the failed call in its message when given, and keeps errmsg as WeChat sent it", () => {
+    const err = new WechatApiError(45002, "content size out of limit", "POST /cgi-bin/message/custom/send");
+    expect(err.message).toBe("WeChat API error 45002 (POST /cgi-bin/message/custom/send): content size out of limit");
+    expect(err.errmsg).toBe("content size out of limit");
+    expect(err.endpoint).toBe("POST /cgi-bin/message/custom/send");
+  });
+
+  it("revives errcode, endpoint and errmsg from a message that crossed Workers RPC", () => {
+    const crossed = new Error(new WechatApiError(-3, "no complete answer within 10000 ms", "GET /cgi-bin/media/get").message);
+    const revived = WechatApiError.from(crossed);
+    expect(revived.errcode).toBe(-3);
+    expect(revived.endpoint).toBe("GET /cgi-bin/media/get");
+    expect(revived.errmsg).toBe("no complete answer within 10000 ms");
+    expect(revived.action).toBe("retry-later");
+  });
+
   it("revives an error that crossed Workers RPC with only its message left", () => {
     const crossed = new Error("WeChat API error 40164: invalid ip, not in whitelist");
     const revived = WechatApiError.from(crossed);
