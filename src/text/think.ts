@@ -21,7 +21,9 @@ const DIFY_THINKING_DETAILS = /<details\b[^>]*>\s*<summary>\s*Thinking\.{3}\s*<\
  */
 export function stripThinking(text: string): string {
   // Dify's wrapper becomes an ordinary think block so both share one set of rules below.
-  const source = text.replace(DIFY_THINKING_DETAILS, (block) => (/<\/details>$/i.test(block) ? "<think></think>" : "<think>"));
+  const source = text.replace(DIFY_THINKING_DETAILS, (block) =>
+    /<\/details>$/i.test(block) ? "<think></think>" : "<think>",
+  );
   let kept = "";
   let depth = 0;
   let cursor = 0;

@@ -47,7 +47,8 @@ describe("markdownToWechatText", () => {
   });
 
   it("keeps indented code verbatim without its indentation", () => {
-    expect(markdownToWechatText(md(["para", "", "    x = 1", "      y = [a](b)"]))).toBe(md(["para", "", "x = 1", "  y = [a](b)"]));
+    const text = markdownToWechatText(md(["para", "", "    x = 1", "      y = [a](b)"]));
+    expect(text).toBe(md(["para", "", "x = 1", "  y = [a](b)"]));
   });
 
   it("renders tables as rows of cells separated by bars, header first", () => {
@@ -77,16 +78,16 @@ describe("markdownToWechatText", () => {
   });
 
   it("turns a horizontal rule into a line of its own", () => {
-    expect(markdownToWechatText(md(["above", "", "---", "", "below"]))).toBe(md(["above", "", "──────────", "", "below"]));
+    const text = markdownToWechatText(md(["above", "", "---", "", "below"]));
+    expect(text).toBe(md(["above", "", "──────────", "", "below"]));
   });
 
   it("strips HTML tags but keeps their text, and decodes entities", () => {
     expect(markdownToWechatText("a <b>bold</b> line<br>next &amp; &lt;tag&gt; &nbsp;x &#x4F60;")).toBe(
       "a bold line\nnext & <tag>  x 你",
     );
-    expect(markdownToWechatText(md(["<div align=\"center\">", "<p>Hello <i>there</i></p>", "</div>", "", "text"]))).toBe(
-      md(["Hello there", "", "text"]),
-    );
+    const block = md(['<div align="center">', "<p>Hello <i>there</i></p>", "</div>", "", "text"]);
+    expect(markdownToWechatText(block)).toBe(md(["Hello there", "", "text"]));
   });
 
   it("drops scripts, styles and comments from HTML blocks", () => {
@@ -104,7 +105,8 @@ describe("markdownToWechatText", () => {
   });
 
   it("removes think blocks, multiple and nested", () => {
-    const text = markdownToWechatText("<think>plan <think>inner</think> more</think>\n\n答案一\n\n<think>again</think>答案二");
+    const source = "<think>plan <think>inner</think> more</think>\n\n答案一\n\n<think>again</think>答案二";
+    const text = markdownToWechatText(source);
     expect(text).toBe(md(["答案一", "", "答案二"]));
   });
 
@@ -155,13 +157,12 @@ describe("markdownImageUrls", () => {
       "",
       "![again](https://x.com/1.png)",
     ]);
-    expect(markdownImageUrls(source)).toEqual(["https://x.com/1.png", "https://x.com/2.png", "https://x.com/3.png", "https://x.com/4.png"]);
+    expect(markdownImageUrls(source)).toEqual([1, 2, 3, 4].map((n) => `https://x.com/${n}.png`));
   });
 
   it("ignores images inside thinking and inside code", () => {
-    expect(markdownImageUrls("<think>![t](https://t.png)</think>`![c](https://c.png)`\n\n![k](https://k.png)")).toEqual([
-      "https://k.png",
-    ]);
+    const source = "<think>![t](https://t.png)</think>`![c](https://c.png)`\n\n![k](https://k.png)";
+    expect(markdownImageUrls(source)).toEqual(["https://k.png"]);
   });
 
   it("returns nothing for text without images", () => {
