@@ -8,8 +8,20 @@ import { decodeEntities, htmlToText, isLineBreakTag } from "./html.js";
 export function renderInline(tokens: readonly Token[] | undefined): string {
   if (tokens === undefined) return "";
   let out = "";
-  for (const token of tokens) out += renderInlineToken(token);
+  tokens.forEach((token, index) => {
+    out += looksLikeArithmetic(token, out, tokens[index + 1]) ? token.raw : renderInlineToken(token);
+  });
   return out;
+}
+
+/**
+ * Models write `2*3*4` and `a*b*c` as arithmetic; CommonMark reads the middle as emphasis and the asterisks would
+ * vanish. A single-asterisk emphasis wedged between ASCII letters or digits on both sides is kept as written
+ * (CJK text, which has no spaces, still gets its emphasis removed).
+ */
+function looksLikeArithmetic(token: Token, before: string, next: Token | undefined): boolean {
+  if (token.type !== "em" || !token.raw.startsWith("*") || token.raw.startsWith("**")) return false;
+  return /[A-Za-z0-9]$/.test(before) && next !== undefined && /^[A-Za-z0-9]/.test(next.raw);
 }
 
 function renderInlineToken(token: Token): string {
@@ -21,8 +33,10 @@ function renderInlineToken(token: Token): string {
       return known.text;
     case "strong":
     case "em":
-    case "del":
       return renderInline(known.tokens);
+    case "del":
+      // GFM also strikes through with single tildes, but in Chinese answers "10~20元" is a range: keep those.
+      return known.raw.startsWith("~~") ? renderInline(known.tokens) : `~${renderInline(known.tokens)}~`;
     case "codespan":
       return known.text;
     case "br":

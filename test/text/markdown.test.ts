@@ -13,6 +13,14 @@ describe("markdownToWechatText", () => {
     expect(markdownToWechatText("a **b** *c* _d_ ~~e~~ `f*g*` __h__")).toBe("a b c d e f*g* h");
   });
 
+  it("keeps single tildes, which Chinese answers use for ranges", () => {
+    expect(markdownToWechatText("价格在10~20元之间，重量5~8公斤")).toBe("价格在10~20元之间，重量5~8公斤");
+  });
+
+  it("keeps asterisks used as multiplication between letters or digits", () => {
+    expect(markdownToWechatText("2*3*4 = 24, a*b*c, but 这是*重点*内容")).toBe("2*3*4 = 24, a*b*c, but 这是重点内容");
+  });
+
   it("removes bold markers that CommonMark leaves around CJK punctuation", () => {
     expect(markdownToWechatText("**注意：**这是重点，**请记住。**好的")).toBe("注意：这是重点，请记住。好的");
   });
