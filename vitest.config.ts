@@ -1,33 +1,53 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
-import { defineConfig } from "vitest/config";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
 /**
  * Tests run inside workerd (the Workers runtime) through the workers pool. Outside parties — Dify and WeChat's API —
  * are real HTTP servers on 127.0.0.1 started by test/support/global-setup.ts; their URLs reach the worker as vars.
+ *
+ * Two projects, because delivery mode is a deployment setting:
+ * - "pull": the default settings (ENABLE_CUSTOM_MESSAGE=false): late answers are collected with "1".
+ * - "cs": customer-service mode (ENABLE_CUSTOM_MESSAGE=true): late answers are pushed. Files named *.cs.test.ts.
  */
-export default defineConfig({
-  plugins: [
-    cloudflareTest(({ inject }) => ({
-      wrangler: { configPath: "./wrangler.toml" },
-      miniflare: {
-        bindings: {
-          WECHAT_APP_ID: "wx5823bf96d3bd56c7",
-          WECHAT_TOKEN: "test-token",
-          WECHAT_ENCODING_AES_KEY: "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
-          WECHAT_APP_SECRET: "test-app-secret",
-          DIFY_API_KEY: "app-test-key",
-          DIFY_API_BASE: inject<string>("difyUrl"),
-          WECHAT_API_BASE: inject<string>("wechatApiUrl"),
+function project(name: string, include: string[], exclude: string[], bindings: Record<string, string>): TestProjectInlineConfiguration {
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            WECHAT_APP_ID: "wx5823bf96d3bd56c7",
+            WECHAT_TOKEN: "test-token",
+            WECHAT_ENCODING_AES_KEY: "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
+            WECHAT_APP_SECRET: "test-app-secret",
+            DIFY_API_KEY: "app-test-key",
+            DIFY_API_BASE: inject<string>("difyUrl"),
+            WECHAT_API_BASE: inject<string>("wechatApiUrl"),
+            // Short enough that stall tests finish quickly; the stand-in pings every second while it "thinks".
+            DIFY_IDLE_TIMEOUT_MS: "4000",
+            ...bindings,
+          },
         },
-      },
-    })),
-  ],
+      })),
+    ],
+    test: {
+      name,
+      include,
+      exclude,
+      globalSetup: ["./test/support/global-setup.ts"],
+      testTimeout: 90_000,
+      hookTimeout: 30_000,
+      // The worker logs one JSON line per event; show them only for failing tests.
+      silent: "passed-only",
+    },
+  };
+}
+
+export default defineConfig({
   test: {
-    globalSetup: ["./test/support/global-setup.ts"],
-    include: ["test/**/*.test.ts"],
-    testTimeout: 60_000,
-    // The worker logs one JSON line per event; show them only for failing tests.
-    silent: "passed-only",
-    hookTimeout: 30_000,
+    projects: [
+      project("pull", ["test/**/*.test.ts"], ["test/**/*.cs.test.ts"], {}),
+      project("cs", ["test/**/*.cs.test.ts"], [], { ENABLE_CUSTOM_MESSAGE: "true" }),
+    ],
   },
 });
