@@ -37,14 +37,14 @@ function project(name: string, include: string[], exclude: string[], bindings: R
       globalSetup: ["./test/support/global-setup.ts"],
       testTimeout: 90_000,
       hookTimeout: 30_000,
-      // The worker logs one JSON line per event; show them only for failing tests.
-      silent: "passed-only",
     },
   };
 }
 
 export default defineConfig({
   test: {
+    // The worker logs one JSON line per event; show them only for failing tests.
+    silent: "passed-only",
     projects: [
       project("pull", ["test/**/*.test.ts"], ["test/**/*.cs.test.ts"], {}),
       project("cs", ["test/**/*.cs.test.ts"], [], { ENABLE_CUSTOM_MESSAGE: "true" }),
