@@ -24,7 +24,8 @@ const parser = new XMLParser({
 /**
  * Parses a WeChat XML document into its flat <xml> child fields (text/CDATA values as strings, numbers kept as the
  * original string). Throws WechatProtocolError("malformed-xml") on: empty input, no <xml> root, malformed XML,
- * any <!DOCTYPE/<!ENTITY (no entity expansion, ever), nesting deeper than a small limit, or non-string children.
+ * any <!DOCTYPE/<!ENTITY (no entity expansion, ever), nesting deeper than a small limit, or a repeated field.
+ * Nested blocks (menu events' ScanCodeInfo, SendPicsInfo, SendLocationInfo) are flattened to dotted names.
  */
 export function parseWechatXml(xml: string): Record<string, string> {
   if (xml.trim() === "" || xml.length > MAX_XML_CHARS) throw malformed();
@@ -45,7 +46,14 @@ export function parseWechatXml(xml: string): Record<string, string> {
   if (root === "") return fields; // <xml/> or <xml></xml>: a document, just no fields.
   if (!isRecord(root)) throw malformed();
   for (const [name, value] of Object.entries(root)) {
-    if (typeof value !== "string") throw malformed(); // nested element or repeated field
+    if (Array.isArray(value)) throw malformed(); // a repeated field: which one would be meant?
+    if (isRecord(value)) {
+      // Menu events (scancode_*, pic_*, location_select) nest a block such as <ScanCodeInfo><ScanResult/>:
+      // keep its text leaves as "ScanCodeInfo.ScanResult" rather than refusing a real WeChat callback.
+      flattenInto(fields, name, value);
+      continue;
+    }
+    if (typeof value !== "string") throw malformed();
     if (name === "#text") {
       if (value.trim() !== "") throw malformed(); // stray text beside the fields
       continue;
@@ -53,6 +61,20 @@ export function parseWechatXml(xml: string): Record<string, string> {
     fields[name] = value;
   }
   return fields;
+}
+
+function flattenInto(fields: Record<string, string>, prefix: string, value: unknown): void {
+  if (typeof value === "string") {
+    if (value.trim() !== "" || !prefix.endsWith("#text")) fields[prefix.replace(/\.#text$/, "")] = value;
+    return;
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => flattenInto(fields, `${prefix}.${i}`, item));
+    return;
+  }
+  if (isRecord(value)) {
+    for (const [name, child] of Object.entries(value)) flattenInto(fields, `${prefix}.${name}`, child);
+  }
 }
 
 /** Builds `<xml>` with the fields in order; strings as CDATA (splitting any "]]>" safely), numbers bare. */

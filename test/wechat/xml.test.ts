@@ -128,8 +128,26 @@ describe("parseWechatXml", () => {
     expect(reasonOf(() => parseWechatXml(deep))).toBe("malformed-xml");
   });
 
-  it("rejects a nested element as a field value", () => {
-    expect(reasonOf(() => parseWechatXml("<xml><A><B>1</B></A></xml>"))).toBe("malformed-xml");
+  it("flattens the nested blocks of menu events (scancode_push) into dotted field names", () => {
+    const xml =
+      "<xml><ToUserName><![CDATA[gh_1]]></ToUserName><FromUserName><![CDATA[o1]]></FromUserName>" +
+      "<CreateTime>1408090502</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[scancode_push]]></Event>" +
+      "<EventKey><![CDATA[6]]></EventKey><ScanCodeInfo><ScanType><![CDATA[qrcode]]></ScanType>" +
+      "<ScanResult><![CDATA[1]]></ScanResult></ScanCodeInfo></xml>";
+    const fields = parseWechatXml(xml);
+    expect(fields.Event).toBe("scancode_push");
+    expect(fields["ScanCodeInfo.ScanType"]).toBe("qrcode");
+    expect(fields["ScanCodeInfo.ScanResult"]).toBe("1");
+  });
+
+  it("keeps every item of a nested list (pic_sysphoto's PicList)", () => {
+    const xml =
+      "<xml><A>1</A><SendPicsInfo><Count>2</Count><PicList><item><PicMd5Sum>aa</PicMd5Sum></item>" +
+      "<item><PicMd5Sum>bb</PicMd5Sum></item></PicList></SendPicsInfo></xml>";
+    const fields = parseWechatXml(xml);
+    expect(fields["SendPicsInfo.Count"]).toBe("2");
+    expect(fields["SendPicsInfo.PicList.item.0.PicMd5Sum"]).toBe("aa");
+    expect(fields["SendPicsInfo.PicList.item.1.PicMd5Sum"]).toBe("bb");
   });
 
   it("rejects a repeated field", () => {
