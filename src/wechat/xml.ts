@@ -2,13 +2,32 @@
  * WeChat's callback XML: a flat `<xml>` element whose children are text or CDATA. Anything else is refused before
  * it reaches the rest of the worker — in particular DTDs, so no entity is ever expanded (billion laughs, XXE).
  */
-import { XMLParser, XMLValidator } from "fast-xml-parser";
+import { XMLParser, XMLValidator, type EntityDecoderOptions } from "fast-xml-parser";
 import { WechatProtocolError } from "./errors.js";
 
 /** Real callbacks are a few KiB; this only bounds the parser's work on hostile input. */
 const MAX_XML_CHARS = 1 << 20;
 /** `<xml>` plus one level of fields, with room to spare; deeper documents are refused by the parser itself. */
 const MAX_NESTED_TAGS = 8;
+
+/** XML's five predefined entities: the only ones a WeChat field may use. */
+const PREDEFINED_ENTITIES: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+
+/**
+ * The parser hands every DOCTYPE it reads to its entity decoder, so refusing there follows the parser's own reading
+ * of the document. The text check in hasDtd alone is not enough: a "<![CDATA[" inside a comment, a processing
+ * instruction or an attribute makes a real DOCTYPE after it look like CDATA text.
+ */
+const noDtdEntities: EntityDecoderOptions = {
+  addInputEntities: () => {
+    throw malformed();
+  },
+  setExternalEntities: () => undefined,
+  reset: () => undefined,
+  setXmlVersion: () => undefined,
+  // One pass, so "&amp;lt;" stays "&lt;"; any other reference (&foo;, &#65;) is left as written.
+  decode: (text) => text.replace(/&(lt|gt|amp|quot|apos);/g, (ref, name: string) => PREDEFINED_ENTITIES[name] ?? ref),
+};
 
 const parser = new XMLParser({
   ignoreAttributes: true,
@@ -19,6 +38,7 @@ const parser = new XMLParser({
   ignoreDeclaration: true,
   ignorePiTags: true,
   maxNestedTags: MAX_NESTED_TAGS,
+  entityDecoder: noDtdEntities,
 });
 
 /**
