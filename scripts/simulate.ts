@@ -42,7 +42,8 @@ What to send (default: one text message per argument):
   --verify                 first do the server check WeChat's console does (GET with echostr)
 Customer-service pushes (WeChat API stand-in only):
   --wechat-api URL         the stand-in's base URL; its GET /__sent shows what the worker pushed
-  --wait S                 keep watching for pushes S seconds after the last reply (default 30 when watching)
+  --wait S                 watch for pushes S seconds after the last reply (default: up to 30 s when the last
+                           reply came on request 3, else 3 s; ends 5 s after the pushes stop)
 Other:
   --max-chars N            cut long texts in the transcript
   --self-test              check the simulator's crypto, XML and timing offline, then exit
@@ -111,7 +112,7 @@ async function main(): Promise<number> {
   const maxChars = f["max-chars"] === undefined ? undefined : Number(f["max-chars"]);
   if (maxChars !== undefined && !(Number.isInteger(maxChars) && maxChars > 0)) return fail("--max-chars must be a positive whole number");
   const watching = settings.wechatApi !== undefined && (f["wechat-api"] !== undefined || settings.demoPushes === true);
-  const waitSeconds = f.wait === undefined ? (watching ? 30 : 0) : Number(f.wait);
+  const waitSeconds = f.wait === undefined ? DEFAULT_WAIT_S : Number(f.wait);
   if (!Number.isFinite(waitSeconds) || waitSeconds < 0) return fail("--wait must be a number of seconds");
 
   say(`WeChat simulator → ${settings.target} (${settings.mode} mode, follower ${settings.openid})`);
@@ -139,29 +140,45 @@ async function main(): Promise<number> {
   }
 
   try {
+    let lastRequest: number | undefined;
     for (const action of actions) {
       const result = await follower.send(action);
       ok = deliveredFine(result) && ok;
+      lastRequest = result.request;
     }
-    if (f.interactive === true) ok = (await repl(follower)) && ok;
-    if (watcher !== undefined && waitSeconds > 0) {
-      transcript.note(`watching for customer-service pushes for ${waitSeconds} s (Ctrl-C to stop; --wait 0 skips this)`);
-      // Stop early once pushes have come and then nothing more for a few seconds.
-      const until = Date.now() + waitSeconds * 1000;
-      let count = watcher.received.length;
-      let quietSince = Date.now();
-      await watcher.waitFor((got) => {
-        if (got.length !== count) {
-          count = got.length;
-          quietSince = Date.now();
-        }
-        return count > 0 && Date.now() - quietSince > 5000;
-      }, until);
-    }
+    if (f.interactive === true) ok = (await repl(follower, transcript)) && ok;
+    if (watcher !== undefined && (f.interactive !== true || f.wait !== undefined)) await watchAfterLastReply(watcher, transcript, f.wait === undefined ? undefined : waitSeconds, lastRequest);
   } finally {
     await watcher?.stop();
   }
   return ok ? 0 : 1;
+}
+
+/** How long to watch for pushes by default when the last answer may still be on its way. */
+const DEFAULT_WAIT_S = 30;
+/** Pushes of a long answer's later parts follow the passive reply within about a second. */
+const SHORT_WAIT_S = 3;
+/** After pushes have come, this much quiet ends a default watch. */
+const QUIET_S = 5;
+
+/**
+ * Keeps printing CS pushes after the last reply. An explicit --wait is honoured in full. By default: up to 30 s when
+ * the last message used WeChat's last request (its reply was likely the holding text) or got none, else 3 s (the
+ * rest of a long answer); either way a default watch ends once pushes came and then stopped for 5 s.
+ */
+async function watchAfterLastReply(watcher: CsWatcher, transcript: Transcript, explicitSeconds: number | undefined, lastRequest: number | undefined): Promise<void> {
+  const seconds = explicitSeconds ?? (lastRequest === undefined || lastRequest >= 3 ? DEFAULT_WAIT_S : SHORT_WAIT_S);
+  if (seconds <= 0) return;
+  if (seconds > SHORT_WAIT_S) transcript.note(`watching for customer-service pushes for up to ${seconds} s (Ctrl-C to stop; --wait 0 skips this)`);
+  let count = watcher.received.length;
+  let quietSince = Date.now();
+  await watcher.waitFor((got) => {
+    if (got.length !== count) {
+      count = got.length;
+      quietSince = Date.now();
+    }
+    return explicitSeconds === undefined && count > 0 && Date.now() - quietSince > QUIET_S * 1000;
+  }, Date.now() + seconds * 1000);
 }
 
 /** The GET WeChat's console sends when you save the server URL: the worker must echo echostr. */
@@ -182,7 +199,7 @@ async function verify(settings: SimulatorSettings): Promise<boolean> {
 }
 
 /** Each line typed is one message; resolves when the user quits, with whether every message went fine. */
-async function repl(follower: SimulatedFollower): Promise<boolean> {
+async function repl(follower: SimulatedFollower, transcript: Transcript): Promise<boolean> {
   say("Interactive: type a message and press Enter (:help for more, :quit or Ctrl-D to leave).");
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "> " });
   let ok = true;
@@ -198,7 +215,10 @@ async function repl(follower: SimulatedFollower): Promise<boolean> {
     }
     if (action === "quit") break;
     if (action === "help") say(REPL_HELP);
-    else if (action !== undefined) ok = deliveredFine(await follower.send(action)) && ok;
+    else if (action !== undefined) {
+      transcript.restart(); // times count from each message, not from when the prompt opened
+      ok = deliveredFine(await follower.send(action)) && ok;
+    }
     rl.prompt();
   }
   rl.close();

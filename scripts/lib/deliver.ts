@@ -13,8 +13,8 @@ export const WECHAT_ATTEMPTS = 3;
 /** Something that happened to one request; `at` is epoch milliseconds. */
 export type DeliveryEvent =
   | { type: "sent"; request: number; at: number }
-  | { type: "timeout"; request: number; at: number }
-  | { type: "failed"; request: number; at: number; status?: number; error?: string }
+  | { type: "timeout"; request: number; at: number; final: boolean }
+  | { type: "failed"; request: number; at: number; final: boolean; status?: number; error?: string }
   | { type: "answered"; request: number; at: number; reply: PassiveReply };
 
 /** Options of {@link deliverLikeWechat}. */
@@ -54,16 +54,17 @@ export async function deliverLikeWechat(
     emit({ type: "sent", request, at: Date.now() });
     const outcome = await postWithin(signed, timeoutMs);
     const at = Date.now();
+    const final = request === attempts;
     if (outcome.kind === "timeout") {
-      emit({ type: "timeout", request, at });
+      emit({ type: "timeout", request, at, final });
       continue;
     }
     if (outcome.kind === "error") {
-      emit({ type: "failed", request, at, error: outcome.message });
+      emit({ type: "failed", request, at, final, error: outcome.message });
       continue;
     }
     if (outcome.status !== 200) {
-      emit({ type: "failed", request, at, status: outcome.status });
+      emit({ type: "failed", request, at, final, status: outcome.status });
       continue;
     }
     const reply = readPassiveReply(outcome.body, openid, settings);

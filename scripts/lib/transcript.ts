@@ -54,11 +54,14 @@ export class Transcript {
         if (event.request > 1 && showRequests) this.note(`request ${event.request}: WeChat sends the identical request again`, event.at);
         return;
       case "timeout":
-        if (showRequests) this.note(`request ${event.request}: no answer within 5 s, WeChat stops waiting`, event.at);
+        if (showRequests) {
+          this.note(`request ${event.request}: no answer within 5 s, WeChat stops waiting${event.final ? " and gives up" : ""}`, event.at);
+        }
         return;
       case "failed": {
         const why = event.status !== undefined ? `HTTP ${event.status}` : (event.error ?? "failed");
-        this.line(event.at, "✗", `(request ${event.request}) ${why}: WeChat counts it as a failure and retries at once`, false);
+        const next = event.final ? "that was WeChat's last try" : "WeChat retries at once";
+        this.line(event.at, "✗", `(request ${event.request}) ${why}: counted as a failure; ${next}`, false);
         return;
       }
       case "answered":
