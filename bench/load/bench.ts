@@ -2,7 +2,8 @@
  * Figure 2: end-to-end load on `wrangler dev` over 127.0.0.1. The Dify and WeChat API stand-ins from test/support run
  * in this process; the worker runs in a child `wrangler dev` with its own temporary state, and is always stopped.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,6 +51,10 @@ export interface BatchFigures {
 export interface LoadResult {
   options: LoadOptions;
   startupMs: number;
+  /** Where Durable Object state lived. */
+  stateDir: string;
+  /** A few distinct contents of 200 replies that were not the expected answer. */
+  wrongSamples: string[];
   difyStandIn: { samples: number; p50Ms: number; p99Ms: number };
   baseline: BatchFigures;
   load: BatchFigures & { messages: number; lost: number; wrongReply: number; difyCalls: number; duplicated: number; missingDifyCalls: number };
@@ -126,11 +131,31 @@ function dupes(counts: Map<string, number>, sent: Sent[]): { calls: number; dupl
   return { calls, duplicated, missing };
 }
 
+/**
+ * Where wrangler dev keeps Durable Object state: tmpfs when the machine has one, so the figure measures the worker
+ * rather than this machine's disk syncing one SQLite file per follower (production storage is nothing like it).
+ */
+async function stateRoot(): Promise<string> {
+  try {
+    await access("/dev/shm", constants.W_OK);
+    return "/dev/shm";
+  } catch {
+    return tmpdir();
+  }
+}
+
+/** One follower: sends its messages one after another, each once the previous one was answered (as people type). */
+async function follower(messages: number, send: (j: number) => Promise<Sent>): Promise<Sent[]> {
+  const out: Sent[] = [];
+  for (let j = 0; j < messages; j++) out.push(await send(j));
+  return out;
+}
+
 /** Runs figure 2. */
 export async function runLoad(o: LoadOptions = LOAD_DEFAULTS): Promise<LoadResult> {
   const dify = await startMockDify();
   const wechatApi = await startMockWechatApi();
-  const dir = await mkdtemp(join(tmpdir(), "bench-load-"));
+  const dir = await mkdtemp(join(await stateRoot(), "bench-load-"));
   try {
     const envFile = join(dir, "secrets.env");
     // The required secrets go through a temporary env file (the test values, never real ones). wrangler dev only
@@ -148,6 +173,8 @@ export async function runLoad(o: LoadOptions = LOAD_DEFAULTS): Promise<LoadResul
         "--var", "ENABLE_CUSTOM_MESSAGE:false",
         "--var", "DIFY_APP_TYPE:chat",
         "--var", `WECHAT_ENCODING_AES_KEY:${BENCH_ACCOUNT.encodingAesKey}`,
+        // A terminal full of per-request lines would measure wrangler's logging, not the worker.
+        "--log-level", "warn",
       ],
     });
     const startupMs = nowMs() - started;
@@ -156,41 +183,45 @@ export async function runLoad(o: LoadOptions = LOAD_DEFAULTS): Promise<LoadResul
       const total = o.followers * o.messagesPerFollower;
 
       const baseStart = nowMs();
-      const baseAttempts = await getMany(dev.url, "/", total, o.requestTimeoutMs);
+      const baseAttempts = await getMany(dev.url, "/", total, o.followers, o.requestTimeoutMs);
       const baseline = figures(baseAttempts, nowMs() - baseStart);
 
       const runId = Date.now().toString(36);
       const users = Array.from({ length: o.followers }, (_, i) => `oBench_${runId}_${String(i).padStart(4, "0")}`);
       const loadStart = nowMs();
-      const sent = await Promise.all(
-        users.flatMap((openid, i) =>
-          Array.from({ length: o.messagesPerFollower }, (_, j) =>
-            sendMessage(dev.url, openid, `压测 u${i} 第${j + 1}条`, 1, o.requestTimeoutMs),
+      const sent = (
+        await Promise.all(
+          users.map((openid, i) =>
+            follower(o.messagesPerFollower, (j) => sendMessage(dev.url, openid, `压测 u${i} 第${j + 1}条`, 1, o.requestTimeoutMs)),
           ),
-        ),
-      );
+        )
+      ).flat();
       const loadWall = nowMs() - loadStart;
 
       const stormUsers = Array.from({ length: o.stormFollowers }, (_, i) => `oStorm_${runId}_${String(i).padStart(4, "0")}`);
       const stormStart = nowMs();
-      const stormSent = await Promise.all(
-        stormUsers.flatMap((openid, i) =>
-          Array.from({ length: o.stormMessagesPerFollower }, (_, j) =>
-            sendMessage(dev.url, openid, `重试 u${i} 第${j + 1}条`, 3, o.requestTimeoutMs),
+      const stormSent = (
+        await Promise.all(
+          stormUsers.map((openid, i) =>
+            follower(o.stormMessagesPerFollower, (j) => sendMessage(dev.url, openid, `重试 u${i} 第${j + 1}条`, 3, o.requestTimeoutMs)),
           ),
-        ),
-      );
+        )
+      ).flat();
       const stormWall = nowMs() - stormStart;
-      if (process.env.BENCH_DEBUG) console.error(dev.output());
 
       const counts = await difyCallCounts(dify.url, [...users, ...stormUsers]);
       const loadAttempts = sent.flatMap((s) => s.attempts);
       const loadDupes = dupes(counts, sent);
       const stormAttempts = stormSent.flatMap((s) => s.attempts);
       const stormDupes = dupes(counts, stormSent);
+      const wrongSamples = [...new Set([...loadAttempts, ...stormAttempts].filter((a) => a.status === 200 && !a.right).map((a) => a.content))]
+        .slice(0, 3)
+        .map((c) => (c === "" ? "(success / empty)" : c.slice(0, 40)));
       return {
         options: o,
         startupMs,
+        stateDir: dir,
+        wrongSamples,
         difyStandIn,
         baseline,
         load: {
@@ -229,7 +260,7 @@ export function loadTables(r: LoadResult): Table[] {
   const o = r.options;
   return [
     {
-      title: `2. End-to-end on wrangler dev, safe mode, 127.0.0.1 (started in ${formatMs(r.startupMs)})`,
+      title: `2. End-to-end on wrangler dev, safe mode, 127.0.0.1 (started in ${formatMs(r.startupMs)}; state under ${r.stateDir.split("/").slice(0, -1).join("/") || "/"})`,
       header: ["batch", "requests", "throughput", "p50", "p99", "max", "5xx", "messages", "lost", "Dify calls", "duplicated"],
       rows: [
         row(`ours: ${o.followers} followers x ${o.messagesPerFollower} msgs`, r.load, [
@@ -241,11 +272,14 @@ export function loadTables(r: LoadResult): Table[] {
         row("baseline: GET / (trivial Hono text), same count, same wrangler dev", r.baseline, ["", "", "", ""]),
       ],
       notes: [
-        "all requests of a batch are sent at once; latency = request sent -> full reply read; lost = no copy got the right",
+        "all followers at once, each sending its messages one after another; baseline: as many GETs with as many in flight;",
+        "latency = request sent -> full reply read; lost = no copy got the right",
         "  decrypted reply (`echo: <message>`); duplicated = Dify calls beyond one per message (read from the stand-in's /__calls)",
         `storm: ${formatCount(r.storm.copiesAnsweredRight)} of ${formatCount(r.storm.requests)} copies got the right reply; ` +
           `Dify calls ${formatCount(r.storm.difyCalls)} for ${formatCount(r.storm.messages)} messages`,
-        `wrong replies (200 but not the expected text): ${formatCount(r.load.wrongReply)}; no answer within ` +
+        `wrong replies (200 but not the expected text): ${formatCount(r.load.wrongReply)}` +
+          (r.wrongSamples.length > 0 ? ` (e.g. ${r.wrongSamples.map((w) => JSON.stringify(w)).join(", ")})` : "") +
+          `; no answer within ` +
           `${formatMs(o.requestTimeoutMs)}: ${formatCount(r.load.noAnswer + r.storm.noAnswer)}; messages with no Dify call: ${formatCount(r.load.missingDifyCalls)}`,
         `Dify stand-in alone (one streamed chat answer, sequential, ${r.difyStandIn.samples} calls): ` +
           `p50 ${formatMs(r.difyStandIn.p50Ms)}, p99 ${formatMs(r.difyStandIn.p99Ms)}`,

@@ -56,18 +56,23 @@ export async function sendMessage(baseUrl: string, openid: string, content: stri
   return { openid, content, attempts };
 }
 
-/** Times plain GETs of `path` with the same concurrency, as a baseline for what wrangler dev itself costs. */
-export async function getMany(baseUrl: string, path: string, count: number, timeoutMs: number): Promise<Attempt[]> {
-  return Promise.all(
-    Array.from({ length: count }, async (): Promise<Attempt> => {
+/** Times `count` plain GETs of `path`, `inFlight` at a time: a baseline for what wrangler dev itself costs. */
+export async function getMany(baseUrl: string, path: string, count: number, inFlight: number, timeoutMs: number): Promise<Attempt[]> {
+  const out: Attempt[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      next += 1;
       const start = nowMs();
       try {
         const res = await fetch(`${baseUrl}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
         const content = await res.text();
-        return { status: res.status, latencyMs: nowMs() - start, right: res.status === 200, noAnswer: false, content };
+        out.push({ status: res.status, latencyMs: nowMs() - start, right: res.status === 200, noAnswer: false, content });
       } catch {
-        return { status: 0, latencyMs: nowMs() - start, right: false, noAnswer: true, content: "" };
+        out.push({ status: 0, latencyMs: nowMs() - start, right: false, noAnswer: true, content: "" });
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return out;
 }
