@@ -20,7 +20,7 @@ export interface TourOptions {
 /** What went against expectations; empty when the tour went as it should. */
 export type TourProblems = string[];
 
-/** The long answer's Markdown: headings, bold, lists and code, about 5 KB, so it needs several 2 KB parts. */
+/** The long answer's Markdown: headings, bold, lists and code, about 4 KB, so it needs several 2 KB parts. */
 export function longMarkdownAnswer(): string {
   const sentence = "每一段回答都要在五秒之内交给微信，否则微信会重发同一条消息。";
   const sections = Array.from({ length: 6 }, (_, i) => [
@@ -92,8 +92,8 @@ export async function runTour(options: TourOptions): Promise<TourProblems> {
     }
 
     step(say, transcript, 4, cs
-      ? "A long Markdown answer (~5 KB): turned into plain text and split into ≤2048-byte parts; part 1 is the passive reply, the rest are pushed."
-      : "A long Markdown answer (~5 KB): turned into plain text and split into ≤2048-byte parts; \"1\" fetches each next part.");
+      ? "A long Markdown answer (~4 KB): turned into plain text and split into ≤2048-byte parts; part 1 is the passive reply, the rest are pushed."
+      : "A long Markdown answer (~4 KB): turned into plain text and split into ≤2048-byte parts; \"1\" fetches each next part.");
     const markdown = longMarkdownAnswer();
     const question = `[answer=${markdown.replaceAll("\n", "\\n")}] 给我一份详细说明`;
     const first = await follower.send({ kind: "text", content: question }, `[answer=…${Buffer.byteLength(markdown)} bytes of Markdown…] 给我一份详细说明`);
