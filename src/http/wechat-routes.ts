@@ -39,6 +39,22 @@ async function passiveResponse(c: AppContext, config: Config, callback: Accepted
   return c.body(sealed, 200, { "content-type": "application/xml; charset=utf-8" });
 }
 
+/**
+ * Hands the message to the follower's Durable Object. If the object is reset under the call (a deploy, a crash), the
+ * call is made once more: the new instance finds the stored message and carries on. Only when that fails too does
+ * the follower get the failure text (WeChat must still get a 200).
+ */
+async function askSession(env: AppEnv, accepted: AcceptedCallback, config: Config): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await env.FOLLOWER_SESSION.getByName(accepted.message.fromUser).receive(accepted.message);
+    } catch (error) {
+      log.error("session_unreachable", { attempt, ...describeError(error) });
+      if (attempt >= 2) return config.texts.failure;
+    }
+  }
+}
+
 /** The `/wechat` routes. */
 export const wechatRoutes = new Hono<{ Bindings: AppEnv }>();
 
@@ -63,14 +79,5 @@ wechatRoutes.post("/", async (c) => {
     log.warn("callback_refused", { status: accepted.status, reason: accepted.reason });
     return c.text(accepted.status === 500 ? "not configured" : "refused", accepted.status);
   }
-  let text: string;
-  try {
-    const session = c.env.FOLLOWER_SESSION.getByName(accepted.message.fromUser);
-    text = await session.receive(accepted.message);
-  } catch (error) {
-    // The session could not be reached (overload, deploy): WeChat must still get a 200, the follower a word.
-    log.error("session_unreachable", describeError(error));
-    text = config.texts.failure;
-  }
-  return passiveResponse(c, config, accepted, text);
+  return passiveResponse(c, config, accepted, await askSession(c.env, accepted, config));
 });
