@@ -8,7 +8,9 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
  * Two projects, because delivery mode is a deployment setting:
  * - "pull": the default settings (ENABLE_CUSTOM_MESSAGE=false): late answers are collected with "1".
  * - "cs": customer-service mode (ENABLE_CUSTOM_MESSAGE=true): late answers are pushed. Files named *.cs.test.ts.
+ * - "basic", "workflow", "completion": other kinds of Dify app (the stand-in tells them apart by API key).
  */
+const SPECIAL = ["cs", "restart", "basic", "workflow", "completion"];
 function project(name: string, include: string[], exclude: string[], bindings: Record<string, string>): TestProjectInlineConfiguration {
   return {
     plugins: [
@@ -46,8 +48,24 @@ export default defineConfig({
     // The worker logs one JSON line per event; show them only for failing tests.
     silent: "passed-only",
     projects: [
-      project("pull", ["test/**/*.test.ts"], ["test/**/*.cs.test.ts"], {}),
+      project("pull", ["test/**/*.test.ts"], [`test/**/*.{${SPECIAL.join(",")}}.test.ts`], {}),
       project("cs", ["test/**/*.cs.test.ts"], [], { ENABLE_CUSTOM_MESSAGE: "true" }),
+      // Restart tests abort every Durable Object of their runtime, so they get one of their own (CS mode).
+      project("restart", ["test/**/*.restart.test.ts"], [], { ENABLE_CUSTOM_MESSAGE: "true" }),
+      // A plain chatbot found through GET /info: no image input, no speech to text, no app secret, English texts.
+      project("basic", ["test/**/*.basic.test.ts"], [], {
+        DIFY_API_KEY: "app-basic-key",
+        DIFY_APP_TYPE: "",
+        WECHAT_APP_SECRET: "",
+        LANGUAGE: "en_US",
+        WELCOME_MESSAGE: "Welcome aboard!",
+      }),
+      project("workflow", ["test/**/*.workflow.test.ts"], [], { DIFY_API_KEY: "app-workflow-key", DIFY_APP_TYPE: "" }),
+      project("completion", ["test/**/*.completion.test.ts"], [], {
+        DIFY_API_KEY: "app-completion-key",
+        DIFY_APP_TYPE: "completion",
+        DIFY_INPUTS: '{"tone":"friendly"}',
+      }),
     ],
   },
 });

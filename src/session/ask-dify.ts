@@ -3,9 +3,17 @@
  * images, transcribes voice, and recovers once from a conversation Dify no longer knows.
  */
 import type { Config, DifyAppKind } from "../config";
-import { DifyError, appKindFromMode, type DifyAnswer, type DifyClient, type DifyFileRef } from "../dify";
+import {
+  DifyError,
+  appKindFromMode,
+  type DifyAnswer,
+  type DifyAppParameters,
+  type DifyClient,
+  type DifyFileRef,
+} from "../dify";
 import type { WechatApiClient } from "../wechat/api-client";
 import { log } from "../log";
+import { markdownImageUrls } from "../text/markdown";
 import type { Work } from "./intake";
 
 /** An `ask` work item. */
@@ -54,17 +62,30 @@ export async function resolveAppKind(config: Config, dify: DifyClient): Promise<
   return kind;
 }
 
-/** Forgets the cached app kind (tests, or after a configuration change). */
-export function forgetAppKind(): void {
-  kindCache = undefined;
+let parametersCache: { base: string; value: DifyAppParameters; at: number } | undefined;
+
+/** What the app accepts (image input, speech to text), from GET /parameters, cached per isolate; undefined if unknown. */
+export async function appParameters(config: Config, dify: DifyClient): Promise<DifyAppParameters | undefined> {
+  const now = Date.now();
+  if (parametersCache && parametersCache.base === config.dify.apiBase && now - parametersCache.at < KIND_CACHE_MS) {
+    return parametersCache.value;
+  }
+  try {
+    const value = await dify.parameters();
+    parametersCache = { base: config.dify.apiBase, value, at: now };
+    return value;
+  } catch (error) {
+    log.warn("dify_parameters_failed", { message: error instanceof Error ? error.message : String(error) });
+    return undefined;
+  }
 }
 
 async function transcribe(work: AskWork, deps: AskDeps): Promise<string> {
   const voice = work.voice;
   if (!voice) return work.query;
   if (!deps.wechatApi) throw new VoiceNotUnderstoodError("no WECHAT_APP_SECRET to download the voice");
-  const parameters = await deps.dify.parameters();
-  if (!parameters.speechToTextEnabled) throw new VoiceNotUnderstoodError("the Dify app has no speech to text");
+  const parameters = await appParameters(deps.config, deps.dify);
+  if (!parameters?.speechToTextEnabled) throw new VoiceNotUnderstoodError("the Dify app has no speech to text");
   const media = await deps.wechatApi.getMedia(voice.mediaId);
   const format = voice.format.toLowerCase() || "amr";
   const text = await deps.dify.audioToText(deps.openid, media.bytes, `voice.${format}`, media.contentType || `audio/${format}`);
@@ -72,9 +93,42 @@ async function transcribe(work: AskWork, deps: AskDeps): Promise<string> {
   return text;
 }
 
-function filesFor(work: AskWork): DifyFileRef[] | undefined {
-  if (!work.files || work.files.length === 0) return undefined;
-  return work.files.map((f) => ({ type: f.type, transfer_method: "remote_url", url: f.url }));
+/** The question as the app can take it: images as files when it accepts them, else their URLs in the text. */
+async function withImages(work: AskWork, query: string, deps: AskDeps): Promise<{ query: string; files?: DifyFileRef[] }> {
+  if (!work.files || work.files.length === 0) return { query };
+  const parameters = await appParameters(deps.config, deps.dify);
+  if (!parameters?.imageUploadEnabled) {
+    return { query: [query, ...work.files.map((f) => f.url)].join("\n") };
+  }
+  return { query, files: work.files.map((f) => ({ type: f.type, transfer_method: "remote_url", url: f.url })) };
+}
+
+const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+/** Fetches an image the follower sent: through WeChat's media API when we can, else from its URL. */
+async function imageBytes(file: NonNullable<AskWork["files"]>[number], deps: AskDeps): Promise<{ bytes: Uint8Array; contentType: string }> {
+  if (deps.wechatApi && file.mediaId) return deps.wechatApi.getMedia(file.mediaId);
+  const res = await fetch(file.url, { signal: AbortSignal.timeout(15_000) });
+  if (!res.ok) throw new Error(`image download answered HTTP ${res.status}`);
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (bytes.byteLength > MAX_IMAGE_BYTES) throw new Error("image over 10 MB");
+  return { bytes, contentType: res.headers.get("content-type") ?? "image/jpeg" };
+}
+
+/** Dify could not fetch the image URL itself: upload the images and refer to them by id instead. */
+async function uploadedImages(work: AskWork, deps: AskDeps): Promise<DifyFileRef[]> {
+  const refs: DifyFileRef[] = [];
+  for (const [i, file] of (work.files ?? []).entries()) {
+    const { bytes, contentType } = await imageBytes(file, deps);
+    const extension = contentType.includes("png") ? "png" : contentType.includes("gif") ? "gif" : "jpg";
+    const id = await deps.dify.uploadFile(deps.openid, bytes, `wechat-image-${i}.${extension}`, contentType);
+    refs.push({ type: "image", transfer_method: "local_file", upload_file_id: id });
+  }
+  return refs;
+}
+
+function isRemoteFileRefusal(error: unknown, files: DifyFileRef[] | undefined): boolean {
+  return error instanceof DifyError && error.kind === "http" && error.status === 400 && (files?.length ?? 0) > 0;
 }
 
 /**
@@ -83,22 +137,48 @@ function filesFor(work: AskWork): DifyFileRef[] | undefined {
  */
 export async function askDify(work: AskWork, deps: AskDeps): Promise<DifyAnswer> {
   const kind = await resolveAppKind(deps.config, deps.dify);
-  const query = await transcribe(work, deps);
+  const { query, files } = await withImages(work, await transcribe(work, deps), deps);
   const epoch = deps.conversation.epoch();
   const inputs = { ...deps.config.dify.inputs, wechat_message_type: work.messageType };
-  const files = filesFor(work);
   const hooks = { onText: deps.onText, signal: deps.signal };
-  const conversationId = kind === "chat" ? deps.conversation.get() : undefined;
-  try {
-    const answer = await deps.dify.ask({ kind, user: deps.openid, query, inputs, files, conversationId }, hooks);
+  const ask = async (conversationId: string | undefined, attached: DifyFileRef[] | undefined): Promise<DifyAnswer> => {
+    const answer = await deps.dify.ask({ kind, user: deps.openid, query, inputs, files: attached, conversationId }, hooks);
     if (kind === "chat") deps.conversation.set(answer.conversationId, epoch);
     return answer;
+  };
+  const withConversation = async (attached: DifyFileRef[] | undefined): Promise<DifyAnswer> => {
+    const conversationId = kind === "chat" ? deps.conversation.get() : undefined;
+    try {
+      return await ask(conversationId, attached);
+    } catch (error) {
+      if (!(error instanceof DifyError) || !error.conversationMissing || conversationId === undefined) throw error;
+      log.info("dify_conversation_reset", { reason: "Conversation Not Exists" });
+      deps.conversation.set(undefined, epoch);
+      return ask(undefined, attached);
+    }
+  };
+  try {
+    return await withConversation(files);
   } catch (error) {
-    if (!(error instanceof DifyError) || !error.conversationMissing || conversationId === undefined) throw error;
-    log.info("dify_conversation_reset", { reason: "Conversation Not Exists" });
-    deps.conversation.set(undefined, epoch);
-    const answer = await deps.dify.ask({ kind, user: deps.openid, query, inputs, files }, hooks);
-    deps.conversation.set(answer.conversationId, epoch);
-    return answer;
+    if (!isRemoteFileRefusal(error, files)) throw error;
+    log.warn("dify_remote_image_refused", { message: error instanceof Error ? error.message : String(error) });
+    return withConversation(await uploadedImages(work, deps));
   }
+}
+
+/**
+ * The images an answer carries, as absolute URLs in order, without repeats: files the app produced (message_file,
+ * workflow outputs) and images written into the Markdown (relative ones resolved against the Dify server).
+ */
+export function answerImages(answer: DifyAnswer, config: Config): string[] {
+  const urls = new Set<string>();
+  for (const file of answer.files) if (file.type === "image") urls.add(file.url);
+  for (const url of markdownImageUrls(answer.text)) {
+    try {
+      urls.add(new URL(url, config.dify.apiBase).toString());
+    } catch {
+      // Not a URL at all: the text keeps it as written.
+    }
+  }
+  return [...urls].filter((url) => /^https?:/.test(url));
 }

@@ -39,6 +39,31 @@ export function leaveQueuedForPull(store: SessionStore): number {
   return queued.length;
 }
 
+const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Sends an image the app produced as a WeChat image (download, upload as temporary media, CS image message).
+ * Returns false when the image could not be fetched or uploaded, so the caller sends its link instead; WeChat's own
+ * refusals of the send itself are thrown like any send error.
+ */
+async function sendImage(api: WechatApiClient, openid: string, url: string): Promise<boolean> {
+  let mediaId: string;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
+    if (!res.ok) throw new Error(`image download answered HTTP ${res.status}`);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.byteLength > MAX_IMAGE_BYTES) throw new Error("image over 10 MB");
+    const contentType = res.headers.get("content-type") ?? "image/png";
+    const extension = contentType.includes("png") ? "png" : contentType.includes("gif") ? "gif" : "jpg";
+    mediaId = await api.uploadImage(bytes, `answer.${extension}`, contentType);
+  } catch (error) {
+    log.warn("cs_image_fallback_to_link", describeError(error));
+    return false;
+  }
+  await api.sendImage(openid, mediaId);
+  return true;
+}
+
 /**
  * Sends every queued part now due. `logFields` are added to each log line (hashed user, etc.); `logKey` turns a job
  * key into its loggable form (no raw openid).
@@ -61,7 +86,7 @@ export async function sendQueuedParts(
 
     store.setPartVia(part.job, part.idx, "cs-sending");
     try {
-      await api.sendText(openid, part.text);
+      if (part.media === null || !(await sendImage(api, openid, part.media))) await api.sendText(openid, part.text);
       store.setPartVia(part.job, part.idx, "cs", now());
       store.setMeta(RETRY_KEY, undefined);
       store.setMeta(RETRY_AT_KEY, undefined);

@@ -18,7 +18,7 @@ import { describeError, hashOpenid, log } from "../log";
 import { fill } from "../texts";
 import { takeFinishedParagraphs } from "../text/split";
 import { stripThinking } from "../text/markdown";
-import { askDify, VoiceNotUnderstoodError, type AskWork } from "./ask-dify";
+import { answerImages, askDify, VoiceNotUnderstoodError, type AskWork } from "./ask-dify";
 import { ChangeSignal } from "./change-signal";
 import {
   CS_BUDGET_AFTER_EVENT,
@@ -258,6 +258,8 @@ export class FollowerSession extends DurableObject<AppEnv> {
     this.changes.notify();
     const work = JSON.parse(job.work) as AskWork;
     let raw: string;
+    let images: string[] = [];
+    const pushImages = config.delivery.customMessages && this.wechatApi(config) !== undefined;
     let error: string | null = null;
     const started = Date.now();
     let firstEventMs: number | undefined;
@@ -277,7 +279,10 @@ export class FollowerSession extends DurableObject<AppEnv> {
         onText: (text) => this.deliverProgressively(job.key, text, config),
       });
       firstEventMs = answer.firstEventMs;
-      raw = [answer.text, ...answer.files.map((f) => f.url)].filter((s) => s.trim() !== "").join("\n\n");
+      images = answerImages(answer, config);
+      // Where images cannot be pushed as images, their links go at the end of the text.
+      const links = pushImages ? [] : answer.files.map((f) => f.url);
+      raw = [answer.text, ...links].filter((s) => s.trim() !== "").join("\n\n");
     } catch (caught) {
       error = JSON.stringify(describeError(caught));
       raw = caught instanceof VoiceNotUnderstoodError ? config.texts.voiceNotUnderstood : config.texts.failure;
@@ -286,8 +291,8 @@ export class FollowerSession extends DurableObject<AppEnv> {
     // Paragraphs already sent progressively are not sent again; a failure text is always whole.
     const offset = error === null ? this.store.job(job.key)?.progressOffset ?? 0 : 0;
     let parts = answerParts(raw.slice(offset), config);
-    if (parts.length === 0 && offset === 0) parts = [config.texts.emptyAnswer];
-    this.store.appendParts(job.key, parts);
+    if (parts.length === 0 && offset === 0 && images.length === 0) parts = [config.texts.emptyAnswer];
+    this.store.appendParts(job.key, [...parts, ...(pushImages ? images.map((url) => ({ text: url, media: url })) : [])]);
     this.store.updateJob(job.key, { status: "done", finishedAt: Date.now(), error });
     const fresh = this.store.job(job.key);
     if (fresh?.windowClosed) {

@@ -54,7 +54,12 @@ export interface Part {
   text: string;
   via: PartVia;
   deliveredAt: number | null;
+  /** An image the app produced, by URL: sent as a WeChat image where the account can, else `text` (its link). */
+  media: string | null;
 }
+
+/** A part to store: text, or an image with its link as the text. */
+export type NewPart = string | { text: string; media: string };
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -83,6 +88,7 @@ CREATE TABLE IF NOT EXISTS parts (
   text TEXT NOT NULL,
   via TEXT,
   delivered_at INTEGER,
+  media TEXT,
   PRIMARY KEY (job, idx)
 );
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -115,6 +121,7 @@ function toPart(row: Row): Part {
     text: String(row.text),
     via: (row.via === null ? null : String(row.via)) as PartVia,
     deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
+    media: row.media === null || row.media === undefined ? null : String(row.media),
   };
 }
 
@@ -206,10 +213,11 @@ export class SessionStore {
   }
 
   /** Stores the parts of an answer, appended after any already stored (progressive parts come first). */
-  appendParts(job: string, texts: readonly string[], via: PartVia = null): Part[] {
+  appendParts(job: string, parts: readonly NewPart[], via: PartVia = null): Part[] {
     const start = Number(this.sql.exec<Row>("SELECT COALESCE(MAX(idx), -1) + 1 AS next FROM parts WHERE job = ?", job).one().next);
-    texts.forEach((text, i) => {
-      this.sql.exec("INSERT INTO parts (job, idx, text, via) VALUES (?, ?, ?, ?)", job, start + i, text, via);
+    parts.forEach((part, i) => {
+      const [text, media] = typeof part === "string" ? [part, null] : [part.text, part.media];
+      this.sql.exec("INSERT INTO parts (job, idx, text, via, media) VALUES (?, ?, ?, ?, ?)", job, start + i, text, via, media);
     });
     return this.parts(job);
   }

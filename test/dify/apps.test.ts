@@ -60,7 +60,7 @@ describe("workflow apps", () => {
 
   it("collect files listed in the outputs", async () => {
     const answer = await client().ask({ kind: "workflow", user: newUser(), query: "[files] [answer=pic]" });
-    expect(answer.files).toEqual([{ type: "image", url: "https://files.example.test/mock/generated.png" }]);
+    expect(answer.files).toEqual([{ type: "image", url: `${inject("difyUrl").replace(/\/v1$/, "")}/files/mock/generated.png` }]);
   });
 
   it("fail with kind stream carrying the workflow's error when the run fails", async () => {

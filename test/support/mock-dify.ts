@@ -12,6 +12,7 @@
  * | `[gap=MS]`           | wait MS between answer chunks                                                           |
  * | `[chunks=N]`         | split the answer into N message events (default 3)                                     |
  * | `[long=N]`           | the answer is N characters of Chinese prose in paragraphs                               |
+ * | `[answer64=BASE64]`  | the answer is the UTF-8 text in BASE64 (for Markdown with brackets)                     |
  * | `[answer=TEXT]`      | the answer is TEXT (`\n` escapes allowed; no `]` inside)                                |
  * | `[status=CODE:code]` | answer an HTTP error with Dify's JSON body (e.g. `[status=429:too_many_requests]`)     |
  * | `[error-event]`      | send one chunk, then an `error` event (HTTP 200, as Dify does mid-stream)              |
@@ -19,6 +20,7 @@
  * | `[drop]`             | send one chunk, then destroy the connection                                             |
  * | `[agent]`            | stream `agent_message` deltas and a closing `message` carrying the full answer         |
  * | `[replace=TEXT]`     | after the chunks, a `message_replace` with TEXT (moderation)                            |
+ * | `[slow-once=MS]`     | like `[delay=MS]`, but only the first time this user asks this question (restart tests)  |
  * | `[forget]`           | forget every conversation of this user first ("Conversation Not Exists." follows)       |
  * | `[hold=MS]`          | wait MS before even sending the response headers (connect-timeout tests)               |
  * | `[files]`            | a `message_file` event with an image URL (workflow: `outputs.files`) before the end    |
@@ -41,6 +43,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
+import { chineseProse } from "./prose.js";
 
 /** One call received by the stand-in, as tests see it through `GET /__calls`. */
 export interface RecordedDifyCall {
@@ -75,14 +78,33 @@ interface Directives {
   files: boolean;
   reasoning: boolean;
   workflowFail: boolean;
+  slowOnce: number;
 }
 
-const DIRECTIVE = /\[([a-z-]+)(?:=([^\]]*))?\]/g;
+/**
+ * The apps this stand-in serves, by API key: what GET /info and GET /parameters say about each.
+ * app-test-key is the default everywhere; the others let test projects check detection and fallbacks.
+ */
+const APPS: Record<string, { mode?: string; images: boolean; speechToText: boolean }> = {
+  "app-test-key": { mode: "advanced-chat", images: true, speechToText: true },
+  "app-basic-key": { mode: "chat", images: false, speechToText: false },
+  "app-workflow-key": { mode: "workflow", images: true, speechToText: true },
+  "app-completion-key": { mode: "completion", images: false, speechToText: false },
+  "app-old-server-key": { images: false, speechToText: false },
+};
+
+/** A 1x1 transparent PNG, served as the image an app "generated". */
+const TINY_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+const DIRECTIVE = /\[([a-z0-9-]+)(?:=([^\]]*))?\]/g;
 
 function parseDirectives(query: string): { directives: Directives; text: string } {
   const d: Directives = {
     delay: 0, silent: 0, gap: 0, chunks: 3, errorEvent: false, stall: false, drop: false, agent: false, forget: false,
-    hold: 0, files: false, reasoning: false, workflowFail: false,
+    hold: 0, files: false, reasoning: false, workflowFail: false, slowOnce: 0,
   };
   const text = query.replace(DIRECTIVE, (_all, name: string, value: string | undefined) => {
     const v = value ?? "";
@@ -93,6 +115,7 @@ function parseDirectives(query: string): { directives: Directives; text: string 
       case "chunks": d.chunks = Math.max(1, Number(v)); break;
       case "long": d.long = Number(v); break;
       case "answer": d.answer = v.replace(/\\n/g, "\n"); break;
+      case "answer64": d.answer = Buffer.from(v, "base64").toString("utf8"); break;
       case "status": {
         const [code, errorCode] = v.split(":");
         d.status = { code: Number(code), errorCode: errorCode ?? "internal_server_error" };
@@ -105,6 +128,7 @@ function parseDirectives(query: string): { directives: Directives; text: string 
       case "replace": d.replace = v; break;
       case "forget": d.forget = true; break;
       case "hold": d.hold = Number(v); break;
+      case "slow-once": d.slowOnce = Number(v); break;
       case "files": d.files = true; break;
       case "reasoning": d.reasoning = true; break;
       case "workflow-fail": d.workflowFail = true; break;
@@ -115,21 +139,7 @@ function parseDirectives(query: string): { directives: Directives; text: string 
   return { directives: d, text };
 }
 
-/** Deterministic Chinese prose of `length` characters, with sentence ends and a paragraph break every ~200 chars. */
-export function chineseProse(length: number): string {
-  const sentence = "微信公众号的回答需要完整送达每一位关注者，而且顺序不能错乱。";
-  let out = "";
-  let sinceBreak = 0;
-  while (out.length < length) {
-    out += sentence;
-    sinceBreak += sentence.length;
-    if (sinceBreak > 200) {
-      out += "\n\n";
-      sinceBreak = 0;
-    }
-  }
-  return out.slice(0, length);
-}
+export { chineseProse };
 
 function splitInto(text: string, parts: number): string[] {
   const chars = Array.from(text);
@@ -175,6 +185,8 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 export async function startMockDify(): Promise<MockServer> {
   const calls = new Map<string, RecordedDifyCall[]>();
   const conversations = new Map<string, Set<string>>();
+  const slowSeen = new Set<string>();
+  const origin = (req: IncomingMessage) => `http://${req.headers.host ?? "127.0.0.1"}`;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -197,23 +209,29 @@ export async function startMockDify(): Promise<MockServer> {
     list.push({ path, method: req.method ?? "GET", auth: req.headers.authorization, body: parsed, at: Date.now() });
     calls.set(user, list);
 
-    if (req.headers.authorization !== "Bearer app-test-key") {
+    if (url.pathname === "/files/mock/generated.png") {
+      res.writeHead(200, { "content-type": "image/png" });
+      res.end(TINY_PNG);
+      return;
+    }
+    const app = APPS[(req.headers.authorization ?? "").replace(/^Bearer /, "")];
+    if (app === undefined) {
       sendJson(res, 401, { code: "unauthorized", message: "Access token is invalid", status: 401 });
       return;
     }
     const route = `${req.method ?? "GET"} ${path}`;
     switch (route) {
-      case "POST /chat-messages": return answer("chat", body, user, res);
-      case "POST /completion-messages": return answer("completion", body, user, res);
-      case "POST /workflows/run": return answer("workflow", body, user, res);
+      case "POST /chat-messages": return answer("chat", body, user, res, origin(req));
+      case "POST /completion-messages": return answer("completion", body, user, res, origin(req));
+      case "POST /workflows/run": return answer("workflow", body, user, res, origin(req));
       case "GET /info":
-        return sendJson(res, 200, { name: "Mock Dify App", description: "local stand-in", tags: [], mode: "advanced-chat" });
+        return sendJson(res, 200, { name: "Mock Dify App", description: "local stand-in", tags: [], ...(app.mode ? { mode: app.mode } : {}) });
       case "GET /parameters":
         return sendJson(res, 200, {
           opening_statement: "",
           user_input_form: [],
-          file_upload: { image: { enabled: true, number_limits: 3, transfer_methods: ["remote_url", "local_file"] } },
-          speech_to_text: { enabled: true },
+          file_upload: { image: { enabled: app.images, number_limits: 3, transfer_methods: ["remote_url", "local_file"] } },
+          speech_to_text: { enabled: app.speechToText },
           text_to_speech: { enabled: false },
         });
       case "POST /files/upload": {
@@ -237,6 +255,7 @@ export async function startMockDify(): Promise<MockServer> {
     body: Record<string, unknown>,
     user: string,
     res: ServerResponse,
+    selfOrigin: string,
   ): Promise<void> {
     const inputs = (typeof body.inputs === "object" && body.inputs !== null ? body.inputs : {}) as Record<string, unknown>;
     const raw = kind === "chat" ? body.query : inputs.query;
@@ -247,6 +266,18 @@ export async function startMockDify(): Promise<MockServer> {
     if (d.forget) known.clear();
 
     if (d.hold > 0) await sleep(d.hold);
+    if (d.slowOnce > 0) {
+      const seenKey = `${user}|${query}`;
+      if (slowSeen.has(seenKey)) d.slowOnce = 0;
+      slowSeen.add(seenKey);
+      d.delay = Math.max(d.delay, d.slowOnce);
+    }
+    const files = Array.isArray(body.files) ? (body.files as Array<Record<string, unknown>>) : [];
+    if (files.some((f) => f.transfer_method === "remote_url" && String(f.url).includes("unreachable"))) {
+      // What Dify says when it cannot download a remote_url file.
+      sendJson(res, 400, { code: "invalid_param", message: "Failed to download remote file", status: 400 });
+      return;
+    }
     if (d.status) {
       sendJson(res, d.status.code, { code: d.status.errorCode, message: `mock ${d.status.errorCode}`, status: d.status.code });
       return;
@@ -281,7 +312,7 @@ export async function startMockDify(): Promise<MockServer> {
       : kind === "chat"
         ? { conversation_id: conversationId, message_id: messageId, task_id: taskId, created_at: now() }
         : { message_id: messageId, task_id: taskId, created_at: now() };
-    const imageUrl = "https://files.example.test/mock/generated.png";
+    const imageUrl = `${selfOrigin}/files/mock/generated.png`;
 
     if (kind === "workflow") {
       send({ event: "workflow_started", ...base, data: { id: runId, workflow_id: "wf-mock", created_at: now() } });

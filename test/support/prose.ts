@@ -1,6 +1,5 @@
 /**
- * The Dify stand-in's long answer text, reproduced inside workerd so tests can compare what the follower got.
- * Must match chineseProse in mock-dify.ts.
+ * The Dify stand-in's long answer text (`[long=N]`), shared by the stand-in and the tests that check what the follower got.
  */
 export function chineseProse(length: number): string {
   const sentence = "微信公众号的回答需要完整送达每一位关注者，而且顺序不能错乱。";
