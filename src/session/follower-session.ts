@@ -134,7 +134,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
     } else {
       resetCsBudget(this.store, CS_BUDGET_AFTER_MESSAGE);
     }
-    log.info("message", { user: this.userTag, key: this.logKey(key), type: message.type, work: work.do });
+    log.info("received", { user: this.userTag, key: this.logKey(key), type: message.type, work: work.do });
     return this.startWork(work, key, arrivedAt, config);
   }
 
@@ -188,7 +188,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
         holdCsUntil(this.store, now + PASSIVE_HEAD_START_MS);
         void this.armAlarm(now + PASSIVE_HEAD_START_MS);
       }
-      log.info("delivered", { user: this.userTag, key: this.logKey(key), path: "passive" });
+      this.logSettled();
       this.changes.notify();
       return text;
     }
@@ -198,7 +198,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
       const pulled = takePulledPart(this.store, target.key, config, now);
       if (pulled !== undefined) {
         this.store.updateJob(key, { passiveReply: pulled });
-        log.info("delivered", { user: this.userTag, key: this.logKey(target.key), path: "pull" });
+        log.info("pulled", { user: this.userTag, key: this.logKey(target.key) });
         this.changes.notify();
         return pulled;
       }
@@ -225,6 +225,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
     if (target.status === "done") planUndecidedParts(this.store, target.key, config);
     log.info("window_closed", { user: this.userTag, key: this.logKey(target.key), reply: config.delivery.customMessages ? "holding" : "continue" });
     void this.armAlarm(Date.now());
+    this.logSettled();
     this.changes.notify();
     return text;
   }
@@ -293,12 +294,15 @@ export class FollowerSession extends DurableObject<AppEnv> {
     let parts = answerParts(raw.slice(offset), config);
     if (parts.length === 0 && offset === 0 && images.length === 0) parts = [config.texts.emptyAnswer];
     this.store.appendParts(job.key, [...parts, ...(pushImages ? images.map((url) => ({ text: url, media: url })) : [])]);
-    this.store.updateJob(job.key, { status: "done", finishedAt: Date.now(), error });
+    this.store.updateJob(job.key, {
+      status: "done", finishedAt: Date.now(), error, firstTokenMs: firstEventMs ?? null, totalMs: Date.now() - started,
+    });
     const fresh = this.store.job(job.key);
     if (fresh?.windowClosed) {
       planUndecidedParts(this.store, job.key, config);
       void this.armAlarm(Date.now());
     }
+    this.logSettled();
     log.info("answered", {
       user: this.userTag, key: this.logKey(job.key), parts: parts.length, attempt: job.attempts + 1,
       firstTokenMs: firstEventMs, totalMs: Date.now() - started, failed: error !== null,
@@ -328,6 +332,37 @@ export class FollowerSession extends DurableObject<AppEnv> {
     this.changes.notify();
   }
 
+  /**
+   * Writes the one summary line of each message whose delivery has settled: how it went (passive, cs, pull), Dify's
+   * first-token and total times, and the error if any. Openid hashed, never raw.
+   */
+  private logSettled(): void {
+    for (const job of this.store.settledUnlogged()) {
+      const parts = this.store.parts(job.key);
+      const paths = [...new Set(parts.map((p) => (p.via === "pull-ready" ? "pull" : p.via)))].filter((v) => v !== null);
+      let type: string | undefined;
+      try {
+        type = (JSON.parse(job.work) as { messageType?: string }).messageType;
+      } catch {
+        type = undefined;
+      }
+      log.info("message", {
+        user: this.userTag,
+        key: this.logKey(job.key),
+        type,
+        path: paths.join("+") || "none",
+        parts: parts.length,
+        waitingForPull: parts.filter((p) => p.via === "pull-ready").length,
+        difyFirstTokenMs: job.firstTokenMs ?? undefined,
+        difyTotalMs: job.totalMs ?? undefined,
+        attempts: job.attempts,
+        deliveries: job.deliveries,
+        error: job.error === null ? undefined : (JSON.parse(job.error) as unknown),
+      });
+      this.store.updateJob(job.key, { logged: true });
+    }
+  }
+
   /** Closes the windows of jobs whose WeChat retries are all over: what the follower has not got goes late. */
   private closeExpiredWindows(config: Config): void {
     const windowLength = this.windowLength(config);
@@ -336,6 +371,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
       if (job.status === "done") planUndecidedParts(this.store, job.key, config);
       log.info("window_closed", { user: this.userTag, key: this.logKey(job.key), reply: "none" });
     }
+    this.logSettled();
   }
 
   private async sendDueParts(config: Config): Promise<Awaited<ReturnType<typeof sendQueuedParts>>> {
@@ -347,6 +383,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
       return { state: "idle" };
     }
     const outcome = await sendQueuedParts(this.store, api, openid, () => Date.now(), { user: this.userTag }, (k) => this.logKey(k));
+    this.logSettled();
     this.changes.notify();
     return outcome;
   }

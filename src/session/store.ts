@@ -45,6 +45,11 @@ export interface Job {
   /** Why the answer failed, for logs (never shown). */
   error: string | null;
   finishedAt: number | null;
+  /** Dify's time to the first answer text and to the end, for the log. */
+  firstTokenMs: number | null;
+  totalMs: number | null;
+  /** The one summary log line of this message has been written. */
+  logged: boolean;
 }
 
 /** A part row, typed. */
@@ -79,7 +84,10 @@ CREATE TABLE IF NOT EXISTS jobs (
   attempts INTEGER NOT NULL DEFAULT 0,
   progress_offset INTEGER NOT NULL DEFAULT 0,
   error TEXT,
-  finished_at INTEGER
+  finished_at INTEGER,
+  first_token_ms INTEGER,
+  total_ms INTEGER,
+  logged INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_by_seq ON jobs (seq);
 CREATE TABLE IF NOT EXISTS parts (
@@ -111,6 +119,9 @@ function toJob(row: Row): Job {
     progressOffset: Number(row.progress_offset),
     error: row.error === null ? null : String(row.error),
     finishedAt: row.finished_at === null ? null : Number(row.finished_at),
+    firstTokenMs: row.first_token_ms === null ? null : Number(row.first_token_ms),
+    totalMs: row.total_ms === null ? null : Number(row.total_ms),
+    logged: Number(row.logged) === 1,
   };
 }
 
@@ -157,10 +168,14 @@ export class SessionStore {
   }
 
   /** Changes fields of a job. */
-  updateJob(key: string, fields: Partial<Pick<Job, "status" | "passiveReply" | "windowClosed" | "prompts" | "attempts" | "progressOffset" | "error" | "finishedAt">>): void {
+  updateJob(
+    key: string,
+    fields: Partial<Pick<Job, "status" | "passiveReply" | "windowClosed" | "prompts" | "attempts" | "progressOffset" | "error" | "finishedAt" | "firstTokenMs" | "totalMs" | "logged">>,
+  ): void {
     const columns: Record<string, string> = {
       status: "status", passiveReply: "passive_reply", windowClosed: "window_closed", prompts: "prompts",
       attempts: "attempts", progressOffset: "progress_offset", error: "error", finishedAt: "finished_at",
+      firstTokenMs: "first_token_ms", totalMs: "total_ms", logged: "logged",
     };
     const sets: string[] = [];
     const values: SqlStorageValue[] = [];
@@ -182,6 +197,18 @@ export class SessionStore {
   /** Jobs that are not finished (queued or running), oldest first. */
   unfinished(): Job[] {
     return this.sql.exec<Row>("SELECT * FROM jobs WHERE status != 'done' ORDER BY seq").toArray().map(toJob);
+  }
+
+  /**
+   * Finished ask jobs whose summary is not logged yet and whose every part has a settled route (none undecided,
+   * queued or being sent).
+   */
+  settledUnlogged(): Job[] {
+    return this.sql.exec<Row>(
+      `SELECT * FROM jobs j WHERE j.kind = 'ask' AND j.status = 'done' AND j.logged = 0 AND NOT EXISTS (
+         SELECT 1 FROM parts p WHERE p.job = j.key AND (p.via IS NULL OR p.via IN ('cs-queued','cs-sending'))
+       ) ORDER BY j.seq`,
+    ).toArray().map(toJob);
   }
 
   /** Puts jobs whose Dify stream was lost (the object restarted mid-answer) back in the queue. */
