@@ -45,34 +45,37 @@ export class VoiceNotUnderstoodError extends Error {
 }
 
 const KIND_CACHE_MS = 10 * 60_000;
-let kindCache: { base: string; kind: DifyAppKind; at: number } | undefined;
+let kindCache: { app: string; kind: DifyAppKind; at: number } | undefined;
+
+/** Which Dify app a cache entry is about (one deployment talks to one app, but an isolate may serve several). */
+const appOf = (config: Config): string => `${config.dify.apiBase}\n${config.dify.apiKey}`;
 
 /** The app kind: configured, else Dify's GET /info (cached per isolate), else chat. */
 export async function resolveAppKind(config: Config, dify: DifyClient): Promise<DifyAppKind> {
   if (config.dify.appKind) return config.dify.appKind;
   const now = Date.now();
-  if (kindCache && kindCache.base === config.dify.apiBase && now - kindCache.at < KIND_CACHE_MS) return kindCache.kind;
+  if (kindCache && kindCache.app === appOf(config) && now - kindCache.at < KIND_CACHE_MS) return kindCache.kind;
   let kind: DifyAppKind = "chat";
   try {
     kind = appKindFromMode((await dify.info()).mode) ?? "chat";
   } catch (error) {
     log.warn("dify_info_failed", { message: error instanceof Error ? error.message : String(error) });
   }
-  kindCache = { base: config.dify.apiBase, kind, at: now };
+  kindCache = { app: appOf(config), kind, at: now };
   return kind;
 }
 
-let parametersCache: { base: string; value: DifyAppParameters; at: number } | undefined;
+let parametersCache: { app: string; value: DifyAppParameters; at: number } | undefined;
 
 /** What the app accepts (image input, speech to text), from GET /parameters, cached per isolate; undefined if unknown. */
 export async function appParameters(config: Config, dify: DifyClient): Promise<DifyAppParameters | undefined> {
   const now = Date.now();
-  if (parametersCache && parametersCache.base === config.dify.apiBase && now - parametersCache.at < KIND_CACHE_MS) {
+  if (parametersCache && parametersCache.app === appOf(config) && now - parametersCache.at < KIND_CACHE_MS) {
     return parametersCache.value;
   }
   try {
     const value = await dify.parameters();
-    parametersCache = { base: config.dify.apiBase, value, at: now };
+    parametersCache = { app: appOf(config), value, at: now };
     return value;
   } catch (error) {
     log.warn("dify_parameters_failed", { message: error instanceof Error ? error.message : String(error) });
