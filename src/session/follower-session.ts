@@ -16,15 +16,12 @@ import { dedupeKey, type InboundMessage } from "../wechat/message";
 import { accessTokenGetter } from "./access-token-store";
 import { describeError, hashOpenid, log } from "../log";
 import { fill } from "../texts";
-import { takeFinishedParagraphs } from "../text/split";
-import { stripThinking } from "../text/markdown";
 import { answerImages, askDify, VoiceNotUnderstoodError, type AskWork } from "./ask-dify";
 import { ChangeSignal } from "./change-signal";
 import {
   CS_BUDGET_AFTER_EVENT,
   CS_BUDGET_AFTER_MESSAGE,
   answerParts,
-  csBudget,
   planUndecidedParts,
   resetCsBudget,
   takePassivePart,
@@ -32,18 +29,17 @@ import {
 } from "./delivery-plan";
 import { csRetryAt, holdCsUntil, leaveQueuedForPull, sendQueuedParts } from "./cs-sender";
 import { workFor, type Work } from "./intake";
+import { queueFinishedParagraphs } from "./progressive";
+import { logSettledMessages } from "./summary-log";
+import { isLastTry, replyDeadline, windowLength } from "./wechat-window";
 import { SessionStore, type Job } from "./store";
 
 /** How long a message's record (and an unclaimed answer) is kept: retries, restarts and a late "1" all fit in it. */
 export const RETENTION_MS = 3 * 24 * 60 * 60_000;
-/** Extra time a held request 1 or 2 waits past WeChat's own timeout before giving up (WeChat has cut it by then). */
-const HOLD_GRACE_MS = 1000;
 /** A passive reply gets this head start over the CS parts that follow it, so they arrive in order. */
 const PASSIVE_HEAD_START_MS = 1000;
 /** How often "typing…" is renewed while a CS-mode answer is pending (WeChat shows it for 15 s). */
 const TYPING_EVERY_MS = 14_000;
-/** Progressive delivery sends finished paragraphs once at least this share of a part is ready. */
-const PROGRESSIVE_MIN_SHARE = 0.5;
 
 const OPENID_KEY = "openid";
 const CONVERSATION_KEY = "conversation_id";
@@ -92,9 +88,8 @@ export class FollowerSession extends DurableObject<AppEnv> {
     const job = known ? this.store.countDelivery(key) ?? known : this.admit(message, key, arrivedAt, config);
     if (known) log.info("retry", { user: this.userTag, key: this.logKey(key), delivery: job.deliveries });
 
-    const timeout = config.wechat.requestTimeoutMs;
-    const isLast = job.deliveries >= 3 || arrivedAt - job.firstSeen >= 2 * timeout - timeout / 10;
-    const deadline = arrivedAt + (isLast ? timeout * config.delivery.retryWaitRatio : timeout + HOLD_GRACE_MS);
+    const isLast = isLastTry(job.deliveries, job.firstSeen, arrivedAt, config);
+    const deadline = replyDeadline(isLast, arrivedAt, config);
     this.ensurePump();
     for (;;) {
       const reply = this.replyIfReady(key, config);
@@ -188,7 +183,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
         holdCsUntil(this.store, now + PASSIVE_HEAD_START_MS);
         void this.armAlarm(now + PASSIVE_HEAD_START_MS);
       }
-      this.logSettled();
+      logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
       this.changes.notify();
       return text;
     }
@@ -225,7 +220,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
     if (target.status === "done") planUndecidedParts(this.store, target.key, config);
     log.info("window_closed", { user: this.userTag, key: this.logKey(target.key), reply: config.delivery.customMessages ? "holding" : "continue" });
     void this.armAlarm(Date.now());
-    this.logSettled();
+    logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
     this.changes.notify();
     return text;
   }
@@ -277,7 +272,12 @@ export class FollowerSession extends DurableObject<AppEnv> {
           },
           epoch: () => this.conversationEpoch(),
         },
-        onText: (text) => this.deliverProgressively(job.key, text, config),
+        onText: (text) => {
+          const queued = queueFinishedParagraphs(this.store, job.key, text, config);
+          if (queued === 0) return;
+          log.info("progressive", { user: this.userTag, key: this.logKey(job.key), parts: queued });
+          this.changes.notify();
+        },
       });
       firstEventMs = answer.firstEventMs;
       images = answerImages(answer, config);
@@ -302,7 +302,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
       planUndecidedParts(this.store, job.key, config);
       void this.armAlarm(Date.now());
     }
-    this.logSettled();
+    logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
     log.info("answered", {
       user: this.userTag, key: this.logKey(job.key), parts: parts.length, attempt: job.attempts + 1,
       firstTokenMs: firstEventMs, totalMs: Date.now() - started, failed: error !== null,
@@ -310,68 +310,14 @@ export class FollowerSession extends DurableObject<AppEnv> {
     this.changes.notify();
   }
 
-  /**
-   * CS mode, answer already late: sends finished paragraphs while the rest is still being written, keeping at
-   * least one CS message for the end.
-   */
-  private deliverProgressively(key: string, textSoFar: string, config: Config): void {
-    if (!config.delivery.customMessages) return;
-    const job = this.store.job(key);
-    if (!job || !job.windowClosed || job.status !== "running") return;
-    if (csBudget(this.store) < 2) return;
-    if (textSoFar.lastIndexOf("<think>") > textSoFar.lastIndexOf("</think>")) return;
-    const minBytes = Math.floor(config.delivery.partMaxBytes * PROGRESSIVE_MIN_SHARE);
-    const { done } = takeFinishedParagraphs(textSoFar.slice(job.progressOffset), minBytes);
-    if (done === "") return;
-    const parts = answerParts(stripThinking(done), config).slice(0, csBudget(this.store) - 1);
-    if (parts.length === 0) return;
-    this.store.appendParts(key, parts, "cs-queued");
-    this.store.updateJob(key, { progressOffset: job.progressOffset + done.length });
-    resetCsBudget(this.store, csBudget(this.store) - parts.length);
-    log.info("progressive", { user: this.userTag, key: this.logKey(key), parts: parts.length });
-    this.changes.notify();
-  }
-
-  /**
-   * Writes the one summary line of each message whose delivery has settled: how it went (passive, cs, pull), Dify's
-   * first-token and total times, and the error if any. Openid hashed, never raw.
-   */
-  private logSettled(): void {
-    for (const job of this.store.settledUnlogged()) {
-      const parts = this.store.parts(job.key);
-      const paths = [...new Set(parts.map((p) => (p.via === "pull-ready" ? "pull" : p.via)))].filter((v) => v !== null);
-      let type: string | undefined;
-      try {
-        type = (JSON.parse(job.work) as { messageType?: string }).messageType;
-      } catch {
-        type = undefined;
-      }
-      log.info("message", {
-        user: this.userTag,
-        key: this.logKey(job.key),
-        type,
-        path: paths.join("+") || "none",
-        parts: parts.length,
-        waitingForPull: parts.filter((p) => p.via === "pull-ready").length,
-        difyFirstTokenMs: job.firstTokenMs ?? undefined,
-        difyTotalMs: job.totalMs ?? undefined,
-        attempts: job.attempts,
-        deliveries: job.deliveries,
-        error: job.error === null ? undefined : (JSON.parse(job.error) as unknown),
-      });
-      this.store.updateJob(job.key, { logged: true });
-    }
-  }
-
   /** Closes the windows of jobs whose WeChat retries are all over: what the follower has not got goes late. */
   private closeExpiredWindows(config: Config): void {
-    const windowLength = this.windowLength(config);
-    for (const job of this.store.windowsToClose(Date.now() - windowLength)) {
+    for (const job of this.store.windowsToClose(Date.now() - windowLength(config))) {
       this.store.updateJob(job.key, { windowClosed: true });
       if (job.status === "done") planUndecidedParts(this.store, job.key, config);
       log.info("window_closed", { user: this.userTag, key: this.logKey(job.key), reply: "none" });
     }
-    this.logSettled();
+    logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
   }
 
   private async sendDueParts(config: Config): Promise<Awaited<ReturnType<typeof sendQueuedParts>>> {
@@ -383,7 +329,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
       return { state: "idle" };
     }
     const outcome = await sendQueuedParts(this.store, api, openid, () => Date.now(), { user: this.userTag }, (k) => this.logKey(k));
-    this.logSettled();
+    logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
     this.changes.notify();
     return outcome;
   }
@@ -399,18 +345,13 @@ export class FollowerSession extends DurableObject<AppEnv> {
     void api.typing(openid, true);
   }
 
-  private windowLength(config: Config): number {
-    // Three requests 5 s apart, the last answering within 5 s x ratio: all over by 3 x 5 s, plus network slack.
-    return 3 * config.wechat.requestTimeoutMs + 500;
-  }
-
   private windowEnd(job: Job, config: Config): number {
-    return job.firstSeen + this.windowLength(config);
+    return job.firstSeen + windowLength(config);
   }
 
   private nextWindowEnd(config: Config): number | undefined {
     const first = this.store.earliestOpenWindow();
-    return first === undefined ? undefined : first + this.windowLength(config);
+    return first === undefined ? undefined : first + windowLength(config);
   }
 
   /** Arms the alarm for `at` unless it is already due sooner. */
