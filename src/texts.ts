@@ -16,6 +16,8 @@ export interface Texts {
   readonly continueLater: string;
   /** Appended to a part when more parts wait for "1". `{current}` `{total}` */
   readonly moreParts: string;
+  /** Appended to a reply when an earlier answer still waits for "1" (the follower moved on, or CS was refused). */
+  readonly earlierWaiting: string;
   /** Dify failed (error, timeout, unavailable). */
   readonly failure: string;
   /** Dify answered with nothing. */
@@ -52,6 +54,7 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     continueCountdown: "（还可等待{remaining}次）",
     continueLater: "回答仍在生成中，稍后随时回复1即可查看。",
     moreParts: "\n\n（内容较长，回复1查看后续 {current}/{total}）",
+    earlierWaiting: "\n\n（之前的回答还有内容未读，回复1查看）",
     failure: "抱歉，暂时无法回答，请稍后再试。",
     emptyAnswer: "抱歉，这次没有得到回答，请换个说法再试试。",
     cleared: "已清除对话记录，我们重新开始吧。",
@@ -68,6 +71,7 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     continueCountdown: " ({remaining} left)",
     continueLater: "The answer is still being written. Reply 1 any time later to read it.",
     moreParts: "\n\n(Long answer: reply 1 for more, {current}/{total})",
+    earlierWaiting: "\n\n(An earlier answer is still waiting for you: reply 1 to read it)",
     failure: "Sorry, I can't answer right now. Please try again later.",
     emptyAnswer: "Sorry, no answer came back this time. Please try rephrasing.",
     cleared: "Conversation cleared. Let's start again.",
@@ -84,6 +88,7 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     continueCountdown: "（残り{remaining}回）",
     continueLater: "回答はまだ作成中です。後でいつでも1を返信すると確認できます。",
     moreParts: "\n\n（続きは1を返信してください {current}/{total}）",
+    earlierWaiting: "\n\n（以前の回答がまだ届いていません。1を返信すると確認できます）",
     failure: "申し訳ありません。現在回答できません。しばらくしてからお試しください。",
     emptyAnswer: "申し訳ありません。今回は回答が得られませんでした。言い換えてお試しください。",
     cleared: "会話履歴を消去しました。新しく始めましょう。",
@@ -100,6 +105,7 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     continueCountdown: " (restam {remaining})",
     continueLater: "A resposta ainda está sendo escrita. Responda 1 quando quiser para lê-la.",
     moreParts: "\n\n(Resposta longa: responda 1 para ver mais, {current}/{total})",
+    earlierWaiting: "\n\n(Uma resposta anterior ainda espera por você: responda 1 para lê-la)",
     failure: "Desculpe, não consigo responder agora. Tente novamente mais tarde.",
     emptyAnswer: "Desculpe, não veio nenhuma resposta desta vez. Tente reformular.",
     cleared: "Conversa apagada. Vamos começar de novo.",
@@ -115,6 +121,7 @@ export const TEXT_SETTINGS: Record<keyof Texts, string> = {
   continueCountdown: "CONTINUE_COUNTDOWN_MESSAGE",
   continueLater: "CONTINUE_LATER_MESSAGE",
   moreParts: "MORE_PARTS_MESSAGE",
+  earlierWaiting: "EARLIER_ANSWER_MESSAGE",
   failure: "FAILURE_MESSAGE",
   emptyAnswer: "EMPTY_ANSWER_MESSAGE",
   cleared: "CLEAR_MESSAGE",

@@ -31,9 +31,21 @@ function spend(store: SessionStore, count: number): void {
   store.setMeta(BUDGET_KEY, String(Math.max(0, csBudget(store) - count)));
 }
 
-/** Bytes kept free in every part for the "reply 1 for more" note, so adding it never breaks the size limit. */
+/** Bytes kept free in every part for a "reply 1" note, so adding one never breaks the size limit. */
 export function noteReserve(config: Config): number {
-  return utf8Length(fill(config.texts.moreParts, { current: 999, total: 999 }));
+  return Math.max(utf8Length(fill(config.texts.moreParts, { current: 999, total: 999 })), utf8Length(config.texts.earlierWaiting));
+}
+
+/**
+ * A passive reply to a new question, with a reminder when an earlier answer still waits for "1" and this reply
+ * carries no "reply 1" note of its own (the follower moved on, or customer service was refused).
+ */
+export function withEarlierReminder(store: SessionStore, jobKey: string, text: string, config: Config): string {
+  if (text === "") return text;
+  const waiting = store.partsWith("pull-ready");
+  const ownWaiting = waiting.some((p) => p.job === jobKey);
+  const earlierWaiting = waiting.some((p) => p.job !== jobKey);
+  return earlierWaiting && !ownWaiting ? text + config.texts.earlierWaiting : text;
 }
 
 /** The "reply 1 for more" note after part `current` of `total`. */

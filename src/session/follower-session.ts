@@ -26,6 +26,7 @@ import {
   resetCsBudget,
   takePassivePart,
   takePulledPart,
+  withEarlierReminder,
 } from "./delivery-plan";
 import { csRetryAt, holdCsUntil, leaveQueuedForPull, sendQueuedParts } from "./cs-sender";
 import { workFor, type Work } from "./intake";
@@ -177,7 +178,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
     const now = Date.now();
     if (job.kind === "ask") {
       if (job.status !== "done") return undefined;
-      const text = takePassivePart(this.store, key, config, now) ?? "";
+      const text = withEarlierReminder(this.store, key, takePassivePart(this.store, key, config, now) ?? "", config);
       this.store.updateJob(key, { passiveReply: text });
       if (this.store.partsWith("cs-queued").length > 0) {
         holdCsUntil(this.store, now + PASSIVE_HEAD_START_MS);
