@@ -3,8 +3,8 @@ import { WechatCipher } from "../../src/wechat/crypto.js";
 import { encryptReplyXml, textReplyXml } from "../../src/wechat/reply.js";
 import { isValidMsgSignature } from "../../src/wechat/signature.js";
 import { parseWechatXml } from "../../src/wechat/xml.js";
+import { AES_KEY, WECHATPY_APP_ID, WECHATPY_RANDOM, WECHATPY_REPLY_XML } from "../support/wechatpy-vectors.js";
 
-const AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR";
 const APP_ID = "wx5823bf96d3bd56c7";
 const TOKEN = "test-token";
 
@@ -65,17 +65,10 @@ describe("encryptReplyXml", () => {
   });
 
   it("reproduces wechatpy's published envelope signature for its fixed random", async () => {
-    const cipher = await WechatCipher.create(AES_KEY, "wx49f0ab532d5d035a");
-    const reply = `<xml>
-<MsgType><![CDATA[text]]></MsgType>
-<Content><![CDATA[test]]></Content>
-<FromUserName><![CDATA[wx49f0ab532d5d035a]]></FromUserName>
-<ToUserName><![CDATA[messense]]></ToUserName>
-<AgentID>1</AgentID>
-<CreateTime>1411525903</CreateTime>
-</xml>`;
-    const random = new TextEncoder().encode("1234567890123456");
-    const fields = parseWechatXml(await encryptReplyXml(cipher, "123456", reply, 1411525903, "461056294", random));
+    const cipher = await WechatCipher.create(AES_KEY, WECHATPY_APP_ID);
+    const fields = parseWechatXml(
+      await encryptReplyXml(cipher, "123456", WECHATPY_REPLY_XML, 1411525903, "461056294", WECHATPY_RANDOM),
+    );
     expect(fields["MsgSignature"]).toBe("407518b7649e86ef23978113f92d27afa9296533");
     expect(fields["TimeStamp"]).toBe("1411525903");
   });
