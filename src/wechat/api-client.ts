@@ -6,6 +6,7 @@
  * deadline that covers connecting, the headers and the whole body.
  */
 import { ERRCODE_BAD_RESPONSE, ERRCODE_NETWORK, ERRCODE_TIMEOUT, WechatApiError, redactSecrets } from "./api-errors";
+import { BodyTooLargeError, readCappedBytes } from "../bytes";
 
 /** Options for {@link WechatApiClient}. */
 export interface WechatApiOptions {
@@ -89,39 +90,15 @@ export async function wechatRequest(req: WechatRequest): Promise<WechatRawRespon
 
 /** Reads a body up to `maxBytes`, refusing early (by Content-Length or while streaming) when it is bigger. */
 async function readCapped(res: Response, maxBytes: number, what: string): Promise<Uint8Array> {
-  const tooBig = () => new WechatApiError(ERRCODE_BAD_RESPONSE, `answer larger than ${maxBytes} bytes`, what);
-  const declared = Number(res.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) {
-    await res.body?.cancel();
-    throw tooBig();
-  }
-  if (res.body === null) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel();
-        throw tooBig();
-      }
-      chunks.push(value);
-    }
+    return await readCappedBytes(res.body, res.headers, maxBytes);
   } catch (err) {
-    if (err instanceof WechatApiError) throw err;
+    if (err instanceof BodyTooLargeError) {
+      throw new WechatApiError(ERRCODE_BAD_RESPONSE, `answer larger than ${maxBytes} bytes`, what);
+    }
     // The deadline aborted the body, or the connection broke mid-body; the deadline's own error wins the race.
     throw new WechatApiError(ERRCODE_NETWORK, "connection lost while reading the answer", what);
   }
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }
 
 /** Parses WeChat's JSON answer; `{errcode != 0}` becomes a WechatApiError. */
