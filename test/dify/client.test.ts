@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
+import { difyFailure as failure } from "../support/expect-errors.js";
 import { DifyClient, type DifyClientOptions } from "../../src/dify/client.js";
 import { DifyError } from "../../src/dify/errors.js";
 import type { RecordedDifyCall } from "../support/mock-dify.js";
@@ -18,15 +19,6 @@ async function recordedCalls(user: string): Promise<RecordedDifyCall[]> {
   return (await res.json()) as RecordedDifyCall[];
 }
 
-async function failure(promise: Promise<unknown>): Promise<DifyError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DifyError);
-    return err as DifyError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 describe("DifyClient.ask for chat apps", () => {
   it("streams an answer, reporting the growing text and the conversation to continue", async () => {

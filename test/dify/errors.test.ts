@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
+import { difyFailure as failure } from "../support/expect-errors.js";
 import { DifyClient } from "../../src/dify/client.js";
 import { DifyError } from "../../src/dify/errors.js";
 
@@ -9,15 +10,6 @@ function client(apiKey = "app-test-key", extra: { idleTimeoutMs?: number } = {})
   return new DifyClient({ apiBase: inject("difyUrl"), apiKey, ...extra });
 }
 
-async function failure(promise: Promise<unknown>): Promise<DifyError> {
-  try {
-    await promise;
-  } catch (err) {
-    expect(err).toBeInstanceOf(DifyError);
-    return err as DifyError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 /** Every way an error can end up in a log line. */
 function everyRendering(err: DifyError): string {

@@ -1,20 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { WechatProtocolError } from "../../src/wechat/errors.js";
+import { protocolReason as reasonOf } from "../support/expect-errors.js";
 import { dedupeKey, toInboundMessage, type InboundMessage } from "../../src/wechat/message.js";
 import { parseWechatXml } from "../../src/wechat/xml.js";
 
 const COMMON = { ToUserName: "gh_123", FromUserName: "oUser1", CreateTime: "1700000000" };
 const BASE = { toUser: "gh_123", fromUser: "oUser1", createTime: 1700000000 };
 
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WechatProtocolError);
-    return (error as WechatProtocolError).reason;
-  }
-  throw new Error("expected a WechatProtocolError");
-}
 
 describe("toInboundMessage reads every message kind", () => {
   it("reads a text message with its 19-digit MsgId as a string", () => {

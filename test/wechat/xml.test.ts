@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { WechatProtocolError } from "../../src/wechat/errors.js";
+import { protocolReason as reasonOf } from "../support/expect-errors.js";
 import { buildWechatXml, parseWechatXml } from "../../src/wechat/xml.js";
 
-function reasonOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(WechatProtocolError);
-    return (error as WechatProtocolError).reason;
-  }
-  throw new Error("expected a WechatProtocolError");
-}
 
 const TEXT_MESSAGE = `<xml>
   <ToUserName><![CDATA[gh_123]]></ToUserName>
