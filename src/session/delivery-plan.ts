@@ -7,7 +7,7 @@ import type { Config } from "../config";
 import { fill } from "../texts";
 import { markdownToWechatText } from "../text/markdown";
 import { splitByUtf8Bytes, utf8Length } from "../text/split";
-import type { SessionStore } from "./store";
+import type { Part, SessionStore } from "./store";
 
 /** CS messages WeChat allows after one message from the follower. */
 export const CS_BUDGET_AFTER_MESSAGE = 5;
@@ -64,15 +64,25 @@ export function answerParts(raw: string, config: Config): string[] {
   return splitByUtf8Bytes(text, limit).map((p) => p.trim()).filter((p) => p !== "");
 }
 
+/** How the undecided parts of a job were routed. */
+export interface PartPlan {
+  toCs: number;
+  toPull: number;
+}
+
 /**
  * Plans every undecided part of a job: in CS mode as many as the budget allows go to the CS queue (the last of them
  * carrying the note when more remain), the rest wait for "1"; in pull mode all wait for "1".
- * Returns how many parts were queued for CS.
+ * `parts` is the job's parts as the caller already has them (read from storage when not given).
  */
-export function planUndecidedParts(store: SessionStore, jobKey: string, config: Config): number {
-  const parts = store.parts(jobKey);
+export function planUndecidedParts(
+  store: SessionStore,
+  jobKey: string,
+  config: Config,
+  parts: readonly Part[] = store.parts(jobKey),
+): PartPlan {
   const undecided = parts.filter((p) => p.via === null);
-  if (undecided.length === 0) return 0;
+  if (undecided.length === 0) return { toCs: 0, toPull: 0 };
   const budget = config.delivery.customMessages ? csBudget(store) : 0;
   const viaCs = undecided.slice(0, budget);
   const viaPull = undecided.slice(budget);
@@ -83,21 +93,27 @@ export function planUndecidedParts(store: SessionStore, jobKey: string, config: 
     store.setPartText(jobKey, lastCs.idx, lastCs.text + moreNote(config, lastCs.idx + 1, parts.length));
   }
   spend(store, viaCs.length);
-  return viaCs.length;
+  return { toCs: viaCs.length, toPull: viaPull.length };
 }
 
 /**
  * Hands the first undecided part of a finished job to a passive reply and plans the rest. Returns the reply text
- * (with the note when parts wait for "1"), or undefined when the job has nothing undecided.
+ * (with the note when parts wait for "1") and the plan of the rest, or undefined when nothing is undecided.
  */
-export function takePassivePart(store: SessionStore, jobKey: string, config: Config, now: number): string | undefined {
+export function takePassivePart(
+  store: SessionStore,
+  jobKey: string,
+  config: Config,
+  now: number,
+): { text: string; rest: PartPlan } | undefined {
   const parts = store.parts(jobKey);
   const first = parts.find((p) => p.via === null);
   if (first === undefined) return undefined;
   store.setPartVia(jobKey, first.idx, "passive", now);
-  planUndecidedParts(store, jobKey, config);
-  const waitingForPull = store.parts(jobKey).some((p) => p.via === "pull-ready");
-  return waitingForPull ? first.text + moreNote(config, first.idx + 1, parts.length) : first.text;
+  const rest = planUndecidedParts(store, jobKey, config, parts.map((p) => (p === first ? { ...p, via: "passive" } : p)));
+  const alreadyWaiting = parts.some((p) => p.via === "pull-ready");
+  const text = rest.toPull > 0 || alreadyWaiting ? first.text + moreNote(config, first.idx + 1, parts.length) : first.text;
+  return { text, rest };
 }
 
 /**

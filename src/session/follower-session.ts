@@ -55,6 +55,8 @@ export class FollowerSession extends DurableObject<AppEnv> {
   private readonly changes = new ChangeSignal();
   private pumping: Promise<void> | undefined;
   private lastTypingAt = 0;
+  /** The follower's openid and its hash for logs, known after the first call (a restart reads it from storage). */
+  private openid: string | undefined;
   private userTag = "";
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
@@ -104,7 +106,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
   /** Runs after the request window and whenever parts are due: finishes, sends, retries, cleans up. */
   override async alarm(): Promise<void> {
     const config = this.config;
-    const openid = this.store.meta("openid");
+    const openid = this.store.meta(OPENID_KEY);
     if (openid !== undefined) await this.remember(openid);
     this.ensurePump();
     for (;;) {
@@ -124,7 +126,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
 
   /** Records a new message and decides its work. */
   private admit(message: InboundMessage, key: string, arrivedAt: number, config: Config): Job {
-    const work = workFor(message, config.texts, this.hasAnswerToCollect());
+    const work = workFor(message, config.texts, () => this.collectable().length > 0);
     if (message.type === "event") {
       if (["subscribe", "scan", "click"].includes(message.event)) resetCsBudget(this.store, CS_BUDGET_AFTER_EVENT);
     } else {
@@ -153,16 +155,13 @@ export class FollowerSession extends DurableObject<AppEnv> {
         return this.store.insertJob({ ...base, kind: "instant", status: "done", passiveReply: config.texts.cleared });
       case "forget":
         this.store.wipe();
+        // The follower may come back to this very instance; CS sends then still need to know who they are.
+        if (this.openid !== undefined) this.store.setMeta(OPENID_KEY, this.openid);
         log.info("follower_forgotten", { user: this.userTag });
         return this.store.insertJob({ ...base, kind: "instant", status: "done", passiveReply: "" });
       case "reply":
         return this.store.insertJob({ ...base, kind: "instant", status: "done", passiveReply: work.text });
     }
-  }
-
-  /** Whether a "1" from the follower would collect something (an answer waiting, or still being written late). */
-  private hasAnswerToCollect(): boolean {
-    return this.collectable().length > 0;
   }
 
   /** Answers the follower has started receiving (or was told to collect) but not received in full, oldest first. */
@@ -178,9 +177,10 @@ export class FollowerSession extends DurableObject<AppEnv> {
     const now = Date.now();
     if (job.kind === "ask") {
       if (job.status !== "done") return undefined;
-      const text = withEarlierReminder(this.store, key, takePassivePart(this.store, key, config, now) ?? "", config);
+      const taken = takePassivePart(this.store, key, config, now);
+      const text = withEarlierReminder(this.store, key, taken?.text ?? "", config);
       this.store.updateJob(key, { passiveReply: text });
-      if (this.store.partsWith("cs-queued").length > 0) {
+      if ((taken?.rest.toCs ?? 0) > 0) {
         holdCsUntil(this.store, now + PASSIVE_HEAD_START_MS);
         void this.armAlarm(now + PASSIVE_HEAD_START_MS);
       }
@@ -234,15 +234,17 @@ export class FollowerSession extends DurableObject<AppEnv> {
 
   /** Starts draining the queue unless it is already being drained. */
   private ensurePump(): void {
-    if (this.pumping !== undefined || this.store.nextQueued() === undefined) return;
-    this.pumping = this.drainQueue().finally(() => {
+    if (this.pumping !== undefined) return;
+    const first = this.store.nextQueued();
+    if (first === undefined) return;
+    this.pumping = this.drainQueue(first).finally(() => {
       this.pumping = undefined;
       this.changes.notify();
     });
   }
 
-  private async drainQueue(): Promise<void> {
-    for (let job = this.store.nextQueued(); job !== undefined; job = this.store.nextQueued()) {
+  private async drainQueue(first: Job): Promise<void> {
+    for (let job: Job | undefined = first; job !== undefined; job = this.store.nextQueued()) {
       await this.answer(job);
     }
   }
@@ -250,7 +252,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
   /** Asks Dify for one job and stores the answer's parts. Never throws: a failure becomes the polite failure text. */
   private async answer(job: Job): Promise<void> {
     const config = this.config;
-    const openid = this.store.meta(OPENID_KEY) ?? "";
+    const openid = this.openid ?? this.store.meta(OPENID_KEY) ?? "";
     this.store.updateJob(job.key, { status: "running", attempts: job.attempts + 1 });
     this.changes.notify();
     const work = JSON.parse(job.work) as AskWork;
@@ -290,20 +292,22 @@ export class FollowerSession extends DurableObject<AppEnv> {
       raw = caught instanceof VoiceNotUnderstoodError ? config.texts.voiceNotUnderstood : config.texts.failure;
       log.error("dify_failed", { user: this.userTag, key: this.logKey(job.key), ...describeError(caught) });
     }
+    // Read once: progressive delivery may have moved the offset, a timed-out request may have closed the window.
+    const current = this.store.job(job.key);
     // Paragraphs already sent progressively are not sent again; a failure text is always whole.
-    const offset = error === null ? this.store.job(job.key)?.progressOffset ?? 0 : 0;
+    const offset = error === null ? current?.progressOffset ?? 0 : 0;
     let parts = answerParts(raw.slice(offset), config);
     if (parts.length === 0 && offset === 0 && images.length === 0) parts = [config.texts.emptyAnswer];
     this.store.appendParts(job.key, [...parts, ...(pushImages ? images.map((url) => ({ text: url, media: url })) : [])]);
     this.store.updateJob(job.key, {
       status: "done", finishedAt: Date.now(), error, firstTokenMs: firstEventMs ?? null, totalMs: Date.now() - started,
     });
-    const fresh = this.store.job(job.key);
-    if (fresh?.windowClosed) {
+    if (current?.windowClosed) {
       planUndecidedParts(this.store, job.key, config);
       void this.armAlarm(Date.now());
+      // Only a late answer is settled here; one in the window settles when a request takes it.
+      logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
     }
-    logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
     log.info("answered", {
       user: this.userTag, key: this.logKey(job.key), parts: parts.length, attempt: job.attempts + 1,
       firstTokenMs: firstEventMs, totalMs: Date.now() - started, failed: error !== null,
@@ -377,17 +381,19 @@ export class FollowerSession extends DurableObject<AppEnv> {
 
   /** The dedupe key as logged: the follower's openid replaced by its hash. */
   private logKey(key: string): string {
-    const openid = this.store.meta(OPENID_KEY);
-    return openid === undefined ? key : key.split(openid).join(this.userTag);
+    return this.openid === undefined ? key : key.split(this.openid).join(this.userTag);
   }
 
   private conversationEpoch(): number {
     return Number(this.store.meta(EPOCH_KEY) ?? 0);
   }
 
+  /** Keeps the openid in storage (the alarm needs it for CS sends after a restart) and, with its hash, in memory. */
   private async remember(openid: string): Promise<void> {
+    if (this.openid === openid) return;
     if (this.store.meta(OPENID_KEY) !== openid) this.store.setMeta(OPENID_KEY, openid);
-    if (this.userTag === "") this.userTag = await hashOpenid(openid);
+    this.userTag = await hashOpenid(openid);
+    this.openid = openid;
   }
 
   private dify(config: Config): DifyClient {

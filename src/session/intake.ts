@@ -42,15 +42,15 @@ function ask(query: string, messageType: string, extra: Partial<Extract<Work, { 
 }
 
 /**
- * Maps a message to its work. `hasPendingAnswer` says whether the follower has something waiting for a "1";
- * without it, "1" is an ordinary question.
+ * Maps a message to its work. `hasPendingAnswer` says whether the follower has something waiting for a "1"
+ * (without it, "1" is an ordinary question); it is asked only for a "1", since answering it reads storage.
  */
-export function workFor(message: InboundMessage, texts: Texts, hasPendingAnswer: boolean): Work {
+export function workFor(message: InboundMessage, texts: Texts, hasPendingAnswer: () => boolean): Work {
   switch (message.type) {
     case "text": {
       const content = message.content.trim();
       if (CLEAR_COMMANDS.includes(content.toLowerCase())) return { do: "clear" };
-      if (content === CONTINUE_TEXT && hasPendingAnswer) return { do: "continue" };
+      if (content === CONTINUE_TEXT && hasPendingAnswer()) return { do: "continue" };
       if (content === "") return { do: "reply", text: "" };
       return ask(message.content, "text");
     }

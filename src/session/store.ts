@@ -148,23 +148,20 @@ export class SessionStore {
     return row ? toJob(row) : undefined;
   }
 
-  /** Records a new message; returns its row. */
+  /** Records a new message, last in arrival order; returns its row. */
   insertJob(input: { key: string; kind: JobKind; work: string; firstSeen: number; status: JobStatus; passiveReply?: string | null; target?: string | null }): Job {
-    const seqRow = this.sql.exec<Row>("SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM jobs").one();
-    this.sql.exec(
-      "INSERT INTO jobs (key, seq, kind, work, first_seen, status, passive_reply, target) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      input.key, Number(seqRow.next), input.kind, input.work, input.firstSeen, input.status,
-      input.passiveReply ?? null, input.target ?? null,
-    );
-    const job = this.job(input.key);
-    if (!job) throw new Error("job vanished right after insert");
-    return job;
+    const row = this.sql.exec<Row>(
+      `INSERT INTO jobs (key, seq, kind, work, first_seen, status, passive_reply, target)
+       VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, ?, ?, ?) RETURNING *`,
+      input.key, input.kind, input.work, input.firstSeen, input.status, input.passiveReply ?? null, input.target ?? null,
+    ).one();
+    return toJob(row);
   }
 
   /** Counts one more delivery of a known message by WeChat; returns the updated row. */
   countDelivery(key: string): Job | undefined {
-    this.sql.exec("UPDATE jobs SET deliveries = deliveries + 1 WHERE key = ?", key);
-    return this.job(key);
+    const row = this.sql.exec<Row>("UPDATE jobs SET deliveries = deliveries + 1 WHERE key = ? RETURNING *", key).toArray()[0];
+    return row ? toJob(row) : undefined;
   }
 
   /** Changes fields of a job. */
@@ -240,13 +237,12 @@ export class SessionStore {
   }
 
   /** Stores the parts of an answer, appended after any already stored (progressive parts come first). */
-  appendParts(job: string, parts: readonly NewPart[], via: PartVia = null): Part[] {
+  appendParts(job: string, parts: readonly NewPart[], via: PartVia = null): void {
     const start = Number(this.sql.exec<Row>("SELECT COALESCE(MAX(idx), -1) + 1 AS next FROM parts WHERE job = ?", job).one().next);
     parts.forEach((part, i) => {
       const [text, media] = typeof part === "string" ? [part, null] : [part.text, part.media];
       this.sql.exec("INSERT INTO parts (job, idx, text, via, media) VALUES (?, ?, ?, ?, ?)", job, start + i, text, via, media);
     });
-    return this.parts(job);
   }
 
   /** All parts of a job in order. */
