@@ -3,6 +3,7 @@
  * single token instead of each Worker instance fetching (and, with force_refresh, invalidating) its own.
  */
 import { DurableObject } from "cloudflare:workers";
+import { configFor } from "../config";
 import { fetchStableToken, type StableToken } from "../wechat/access-token";
 import { WechatApiError } from "../wechat/api-errors";
 
@@ -50,8 +51,8 @@ export class AccessTokenStore extends DurableObject<Env> {
 
   /** Starts the shared fetch; must be called with no await between the caller's checks and here. */
   #refresh(force: boolean): Promise<StableToken> {
-    const appSecret = (this.env as { WECHAT_APP_SECRET?: string }).WECHAT_APP_SECRET;
-    if (appSecret === undefined || appSecret === "") {
+    const { apiBase, appId, appSecret } = configFor(this.env).wechat;
+    if (appSecret === undefined) {
       return Promise.reject(new WechatApiError(
         ERRCODE_SECRET_MISSING,
         "WECHAT_APP_SECRET is not set; the customer-service API needs it (wrangler secret put WECHAT_APP_SECRET)",
@@ -59,8 +60,8 @@ export class AccessTokenStore extends DurableObject<Env> {
     }
     if (force) this.#forcedFor = this.#cached?.token;
     const fetching = fetchStableToken({
-      apiBase: this.env.WECHAT_API_BASE,
-      appId: this.env.WECHAT_APP_ID,
+      apiBase,
+      appId,
       appSecret,
       forceRefresh: force,
     }).then((fresh) => {

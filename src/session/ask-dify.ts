@@ -14,6 +14,7 @@ import {
 import type { WechatApiClient } from "../wechat/api-client";
 import { log } from "../log";
 import { markdownImageUrls } from "../text/markdown";
+import { downloadImage, imageExtension } from "./image-download";
 import type { Work } from "./intake";
 
 /** An `ask` work item. */
@@ -44,44 +45,48 @@ export class VoiceNotUnderstoodError extends Error {
   override readonly name = "VoiceNotUnderstoodError";
 }
 
-const KIND_CACHE_MS = 10 * 60_000;
-let kindCache: { app: string; kind: DifyAppKind; at: number } | undefined;
+/** How long what Dify says about the app (/info, /parameters) is trusted before it is asked again. */
+const APP_FACTS_TTL_MS = 10 * 60_000;
 
-/** Which Dify app a cache entry is about (one deployment talks to one app, but an isolate may serve several). */
+/** Which Dify app a fact is about (one deployment talks to one app, but an isolate may serve several). */
 const appOf = (config: Config): string => `${config.dify.apiBase}\n${config.dify.apiKey}`;
+
+/**
+ * A fact about the configured Dify app, asked once per isolate and app and kept for APP_FACTS_TTL_MS. A failed ask
+ * is logged and gives `fallback`, which is kept only when `keepFallback` (a Dify that lacks the endpoint should not
+ * be asked per message; a passing failure should not switch a feature off for ten minutes).
+ */
+function appFact<T>(
+  name: string,
+  ask: (dify: DifyClient) => Promise<T>,
+  fallback: T,
+  keepFallback: boolean,
+): (config: Config, dify: DifyClient) => Promise<T> {
+  let cached: { app: string; value: T; at: number } | undefined;
+  return async (config: Config, dify: DifyClient): Promise<T> => {
+    const now = Date.now();
+    if (cached && cached.app === appOf(config) && now - cached.at < APP_FACTS_TTL_MS) return cached.value;
+    try {
+      const value = await ask(dify);
+      cached = { app: appOf(config), value, at: now };
+      return value;
+    } catch (error) {
+      log.warn(`dify_${name}_failed`, { message: error instanceof Error ? error.message : String(error) });
+      if (keepFallback) cached = { app: appOf(config), value: fallback, at: now };
+      return fallback;
+    }
+  };
+}
+
+const infoKind = appFact<DifyAppKind>("info", async (dify) => appKindFromMode((await dify.info()).mode) ?? "chat", "chat", true);
 
 /** The app kind: configured, else Dify's GET /info (cached per isolate), else chat. */
 export async function resolveAppKind(config: Config, dify: DifyClient): Promise<DifyAppKind> {
-  if (config.dify.appKind) return config.dify.appKind;
-  const now = Date.now();
-  if (kindCache && kindCache.app === appOf(config) && now - kindCache.at < KIND_CACHE_MS) return kindCache.kind;
-  let kind: DifyAppKind = "chat";
-  try {
-    kind = appKindFromMode((await dify.info()).mode) ?? "chat";
-  } catch (error) {
-    log.warn("dify_info_failed", { message: error instanceof Error ? error.message : String(error) });
-  }
-  kindCache = { app: appOf(config), kind, at: now };
-  return kind;
+  return config.dify.appKind ?? infoKind(config, dify);
 }
-
-let parametersCache: { app: string; value: DifyAppParameters; at: number } | undefined;
 
 /** What the app accepts (image input, speech to text), from GET /parameters, cached per isolate; undefined if unknown. */
-export async function appParameters(config: Config, dify: DifyClient): Promise<DifyAppParameters | undefined> {
-  const now = Date.now();
-  if (parametersCache && parametersCache.app === appOf(config) && now - parametersCache.at < KIND_CACHE_MS) {
-    return parametersCache.value;
-  }
-  try {
-    const value = await dify.parameters();
-    parametersCache = { app: appOf(config), value, at: now };
-    return value;
-  } catch (error) {
-    log.warn("dify_parameters_failed", { message: error instanceof Error ? error.message : String(error) });
-    return undefined;
-  }
-}
+export const appParameters = appFact<DifyAppParameters | undefined>("parameters", (dify) => dify.parameters(), undefined, false);
 
 async function transcribe(work: AskWork, deps: AskDeps): Promise<string> {
   const voice = work.voice;
@@ -106,16 +111,10 @@ async function withImages(work: AskWork, query: string, deps: AskDeps): Promise<
   return { query, files: work.files.map((f) => ({ type: f.type, transfer_method: "remote_url", url: f.url })) };
 }
 
-const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
-
 /** Fetches an image the follower sent: through WeChat's media API when we can, else from its URL. */
 async function imageBytes(file: NonNullable<AskWork["files"]>[number], deps: AskDeps): Promise<{ bytes: Uint8Array; contentType: string }> {
   if (deps.wechatApi && file.mediaId) return deps.wechatApi.getMedia(file.mediaId);
-  const res = await fetch(file.url, { signal: AbortSignal.timeout(15_000) });
-  if (!res.ok) throw new Error(`image download answered HTTP ${res.status}`);
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if (bytes.byteLength > MAX_IMAGE_BYTES) throw new Error("image over 10 MB");
-  return { bytes, contentType: res.headers.get("content-type") ?? "image/jpeg" };
+  return downloadImage(file.url, "image/jpeg");
 }
 
 /** Dify could not fetch the image URL itself: upload the images and refer to them by id instead. */
@@ -123,8 +122,7 @@ async function uploadedImages(work: AskWork, deps: AskDeps): Promise<DifyFileRef
   const refs: DifyFileRef[] = [];
   for (const [i, file] of (work.files ?? []).entries()) {
     const { bytes, contentType } = await imageBytes(file, deps);
-    const extension = contentType.includes("png") ? "png" : contentType.includes("gif") ? "gif" : "jpg";
-    const id = await deps.dify.uploadFile(deps.openid, bytes, `wechat-image-${i}.${extension}`, contentType);
+    const id = await deps.dify.uploadFile(deps.openid, bytes, `wechat-image-${i}.${imageExtension(contentType)}`, contentType);
     refs.push({ type: "image", transfer_method: "local_file", upload_file_id: id });
   }
   return refs;

@@ -6,6 +6,7 @@
 import { WechatApiError } from "../wechat/api-errors";
 import type { WechatApiClient } from "../wechat/api-client";
 import { describeError, log } from "../log";
+import { downloadImage, imageExtension } from "./image-download";
 import type { SessionStore } from "./store";
 
 /** Retries of a busy (-1) or unreachable API before the parts are left for "1". */
@@ -39,8 +40,6 @@ export function leaveQueuedForPull(store: SessionStore): number {
   return queued.length;
 }
 
-const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
-
 /**
  * Sends an image the app produced as a WeChat image (download, upload as temporary media, CS image message).
  * Returns false when the image could not be fetched or uploaded, so the caller sends its link instead; WeChat's own
@@ -49,13 +48,8 @@ const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 async function sendImage(api: WechatApiClient, openid: string, url: string): Promise<boolean> {
   let mediaId: string;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(15_000) });
-    if (!res.ok) throw new Error(`image download answered HTTP ${res.status}`);
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.byteLength > MAX_IMAGE_BYTES) throw new Error("image over 10 MB");
-    const contentType = res.headers.get("content-type") ?? "image/png";
-    const extension = contentType.includes("png") ? "png" : contentType.includes("gif") ? "gif" : "jpg";
-    mediaId = await api.uploadImage(bytes, `answer.${extension}`, contentType);
+    const { bytes, contentType } = await downloadImage(url, "image/png");
+    mediaId = await api.uploadImage(bytes, `answer.${imageExtension(contentType)}`, contentType);
   } catch (error) {
     log.warn("cs_image_fallback_to_link", describeError(error));
     return false;

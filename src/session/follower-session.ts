@@ -258,7 +258,8 @@ export class FollowerSession extends DurableObject<AppEnv> {
     const work = JSON.parse(job.work) as AskWork;
     let raw: string;
     let images: string[] = [];
-    const pushImages = config.delivery.customMessages && this.wechatApi(config) !== undefined;
+    // CS mode implies an app secret (Config turns it off without one), so images can go as WeChat images.
+    const pushImages = config.delivery.customMessages;
     let error: string | null = null;
     const started = Date.now();
     let firstEventMs: number | undefined;
