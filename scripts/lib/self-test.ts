@@ -14,21 +14,16 @@ import { CallbackCipher, CallbackCryptoError, wechatSignature } from "./callback
 import { deliverLikeWechat } from "./deliver";
 import { buildFlatXml, parseFlatXml } from "./flat-xml";
 import { actionXml } from "./messages";
+import {
+  AES_KEY,
+  WECHATPY_APP_ID,
+  WECHATPY_ECHO,
+  WECHATPY_RANDOM,
+  WECHATPY_REPLY_ENCRYPT,
+  WECHATPY_REPLY_XML,
+} from "../../test/support/wechatpy-vectors";
 
-const AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR";
-const WECHATPY_APP_ID = "wx49f0ab532d5d035a";
-const WECHATPY_ECHO = "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q==";
-const WECHATPY_REPLY_XML = `<xml>
-<MsgType><![CDATA[text]]></MsgType>
-<Content><![CDATA[test]]></Content>
-<FromUserName><![CDATA[wx49f0ab532d5d035a]]></FromUserName>
-<ToUserName><![CDATA[messense]]></ToUserName>
-<AgentID>1</AgentID>
-<CreateTime>1411525903</CreateTime>
-</xml>`;
-const WECHATPY_REPLY_ENCRYPT =
-  "9s4gMv99m88kKTh/H8IdkOiMg6bisoy3ypwy9H4hvSPe9nsGaqyw5hhSjdYbcrKk+j3nba4HMOTzHrluLBYqxgNcBqGsL8GqxlhZgURnAtObvesEl5nZ+uBE8bviY0LWke8Zy9V/QYKxNV2FqllNXcfmstttyIkMKCCmVbCFM2JTF5wY0nFhHZSjPUL2Q1qvSUCUld+/WIXrx0oyKQmpB6o8NRrrNrsDf03oxI1p9FxUgMnwKKZeOA/uu+2IEvEBtb7muXsVbwbgX05UPPJvFurDXafG0RQyPR+mf1nDnAtQmmNOuiR5MIkdQ39xn1vWwi1O5oazPoQJz0nTYjxxEE8kv3kFxtAGVRe3ypD3WeK2XeFYFMNMpatF9XiKzHo3";
-const RANDOM = Buffer.from("1234567890123456");
+const RANDOM = Buffer.from(WECHATPY_RANDOM);
 const APP_ID = "wx0123456789abcdef";
 const SAFE: AccountSettings = { token: "self-test-token", mode: "safe", encodingAesKey: AES_KEY, appId: APP_ID, account: "gh_self_test" };
 const OPENID = "o-self-test";

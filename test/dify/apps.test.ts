@@ -2,17 +2,12 @@ import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { DifyClient, appKindFromMode } from "../../src/dify/client.js";
 import { DifyError } from "../../src/dify/errors.js";
-import type { RecordedDifyCall } from "../support/mock-dify.js";
+import { difyCalls as recordedCalls } from "../support/dify-calls.js";
 
 const newUser = () => `dify-apps-${crypto.randomUUID()}`;
 const client = (workflowOutputKey?: string) =>
   new DifyClient({ apiBase: inject("difyUrl"), apiKey: "app-test-key", workflowOutputKey });
 
-async function recordedCalls(user: string): Promise<RecordedDifyCall[]> {
-  const origin = inject("difyUrl").replace(/\/v1$/, "");
-  const res = await fetch(`${origin}/__calls?user=${encodeURIComponent(user)}`);
-  return (await res.json()) as RecordedDifyCall[];
-}
 
 describe("completion apps", () => {
   it("send the question as inputs.query to /completion-messages and stream the answer", async () => {

@@ -3,7 +3,7 @@ import { inject } from "vitest";
 import { difyFailure as failure } from "../support/expect-errors.js";
 import { DifyClient, type DifyClientOptions } from "../../src/dify/client.js";
 import { DifyError } from "../../src/dify/errors.js";
-import type { RecordedDifyCall } from "../support/mock-dify.js";
+import { difyCalls as recordedCalls } from "../support/dify-calls.js";
 
 const KEY = "app-test-key";
 
@@ -13,11 +13,6 @@ function client(options: Partial<DifyClientOptions> = {}): DifyClient {
 
 const newUser = () => `dify-client-${crypto.randomUUID()}`;
 
-async function recordedCalls(user: string): Promise<RecordedDifyCall[]> {
-  const origin = inject("difyUrl").replace(/\/v1$/, "");
-  const res = await fetch(`${origin}/__calls?user=${encodeURIComponent(user)}`);
-  return (await res.json()) as RecordedDifyCall[];
-}
 
 
 describe("DifyClient.ask for chat apps", () => {
