@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { textMessageXml } from "../support/wechat-fixtures";
 import { difyAsks, newOpenid } from "../support/dify-calls";
 import { deliverLikeWechat, postOnce } from "../support/wechat-retries";
-import { csTexts, eventually, expireToken, failNextSends, typingSent } from "../support/wechat-api-records";
+import { csTexts, eventually, expireToken, failNextSends, tokenStats, typingSent } from "../support/wechat-api-records";
 import { chineseProse } from "../support/prose";
 
 const HOLDING = "内容生成耗时较长，请稍等...";
@@ -32,9 +32,14 @@ describe("customer-service mode: late answers are pushed", () => {
     const openid = newOpenid("cs-token");
     const seen = await deliverLikeWechat(textMessageXml({ openid, content: "[delay=17000] 令牌过期" }));
     expect(seen.reply?.content).toBe(HOLDING);
+    // Make sure a token is cached, then let WeChat expire it while the answer is still being written.
+    await env.ACCESS_TOKEN_STORE.getByName("default").getToken();
+    const before = await tokenStats();
     await expireToken();
     const sent = await eventually(() => csTexts(openid), (texts) => texts.length > 0, 20_000);
     expect(sent).toEqual(["echo: 令牌过期"]);
+    // The send met 42001 and the shared token was force-refreshed once: the refresh path really ran.
+    expect((await tokenStats()).forcedRefreshes).toBe(before.forcedRefreshes + 1);
   });
 
   it("stops at 45047 (quota used) and keeps the rest for 1", async () => {

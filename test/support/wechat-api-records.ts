@@ -38,6 +38,12 @@ export async function expireToken(): Promise<void> {
   await fetch(`${base()}/__expire-token`, { method: "POST", body: "{}" });
 }
 
+/** The stand-in's token bookkeeping for the worker's AppID (WECHAT_APP_ID in vitest.config.ts). */
+export async function tokenStats(): Promise<{ stableTokenFetches: number; forcedRefreshes: number }> {
+  const res = await fetch(`${base()}/__stats?appid=wx5823bf96d3bd56c7`);
+  return (await res.json()) as { stableTokenFetches: number; forcedRefreshes: number };
+}
+
 /** Polls until `check` passes or `timeoutMs` runs out (for effects that happen in an alarm). */
 export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const until = Date.now() + timeoutMs;
