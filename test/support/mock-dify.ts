@@ -43,6 +43,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
+import { keepConnectionsOpen } from "./keep-alive.js";
 import { chineseProse } from "./prose.js";
 
 /** One call received by the stand-in, as tests see it through `GET /__calls`. */
@@ -366,6 +367,7 @@ export async function startMockDify(): Promise<MockServer> {
     res.end();
   }
 
+  keepConnectionsOpen(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

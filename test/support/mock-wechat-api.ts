@@ -34,6 +34,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
+import { keepConnectionsOpen } from "./keep-alive.js";
 import type { MockServer } from "./mock-dify.js";
 
 /** Token bookkeeping of one appid, as `GET /__stats` reports it. */
@@ -318,6 +319,7 @@ export async function startMockWechatApi(): Promise<MockServer> {
     sendJson(res, { type: "image", media_id: mediaId, created_at: Math.floor(Date.now() / 1000) });
   }
 
+  keepConnectionsOpen(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
