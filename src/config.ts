@@ -22,6 +22,11 @@ export interface Config {
     readonly apiBase: string;
     /** How long WeChat waits for one callback request (5 s in production). */
     readonly requestTimeoutMs: number;
+    /**
+     * Accept plaintext callbacks although an AES key is set (owners switching modes in WeChat's console). Off by
+     * default: a plaintext body is not signed, so accepting it lets anyone with one captured URL speak as any follower.
+     */
+    readonly acceptPlaintext: boolean;
   };
   readonly dify: {
     readonly apiBase: string;
@@ -38,6 +43,8 @@ export interface Config {
     readonly retryWaitRatio: number;
     readonly maxContinueCount: number;
     readonly partMaxBytes: number;
+    /** How many questions may wait behind the one being answered before the follower gets the busy text. */
+    readonly maxQueuedQuestions: number;
   };
   readonly language: Language;
   /** Follower-visible texts in the chosen language, with overrides applied. */
@@ -57,6 +64,9 @@ export type AppEnv = Env & {
   MESSAGE_PART_MAX_BYTES?: string;
   LANGUAGE?: string;
   WORKFLOW_OUTPUT_KEY?: string;
+  WECHAT_ACCEPT_PLAINTEXT?: string;
+  MAX_QUEUED_QUESTIONS?: string;
+  BUSY_MESSAGE?: string;
 };
 
 /** Thrown when the worker cannot serve at all with the given settings. */
@@ -73,6 +83,7 @@ const DEFAULTS = {
   idleTimeoutMs: 30_000,
   totalTimeoutMs: 600_000,
   partMaxBytes: 2048,
+  maxQueuedQuestions: 3,
 } as const;
 
 type Raw = Record<string, string | undefined>;
@@ -105,16 +116,29 @@ function integerIn(raw: Raw, name: string, min: number, max: number, fallback: n
   return value;
 }
 
+/**
+ * Reads an http(s) base URL. Plain http:// is allowed (local stand-ins and tunnels need it) but reported: the
+ * credentials sent to these APIs (AppSecret, access tokens, the Dify key) would cross the network in clear text.
+ */
 function url(raw: Raw, name: string, fallback: string, problems: string[]): string {
   const value = text(raw, name);
   if (value === undefined) return fallback;
-  try {
-    const parsed = new URL(value);
-    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new Error("not http(s)");
-    return value.replace(/\/+$/, "");
-  } catch {
+  const protocol = protocolOf(value);
+  if (protocol !== "https:" && protocol !== "http:") {
     problems.push(`${name}=${JSON.stringify(value)} is not an http(s) URL; using ${fallback}`);
     return fallback;
+  }
+  if (protocol === "http:") {
+    problems.push(`${name} uses http://: credentials and messages travel in clear text; use https:// outside local tests`);
+  }
+  return value.replace(/\/+$/, "");
+}
+
+function protocolOf(value: string): string | undefined {
+  try {
+    return new URL(value).protocol;
+  } catch {
+    return undefined;
   }
 }
 
@@ -182,6 +206,11 @@ export function readConfig(env: AppEnv): Config {
     problems.push("ENABLE_CUSTOM_MESSAGE is true but WECHAT_APP_SECRET is not set: late answers stay claimable with 1");
   }
 
+  const acceptPlaintext = flag(raw, "WECHAT_ACCEPT_PLAINTEXT", false, problems);
+  if (acceptPlaintext && encodingAesKey !== undefined) {
+    problems.push("WECHAT_ACCEPT_PLAINTEXT is true: unsigned plaintext callbacks are accepted beside safe mode; turn it off once WeChat's console is switched");
+  }
+
   let language = parseLanguage(text(raw, "LANGUAGE"));
   if (language === undefined) {
     problems.push(`LANGUAGE=${JSON.stringify(text(raw, "LANGUAGE"))} is not zh_Hans, en_US, ja_JP or pt_BR; using zh_Hans`);
@@ -198,6 +227,7 @@ export function readConfig(env: AppEnv): Config {
       appSecret,
       apiBase: url(raw, "WECHAT_API_BASE", DEFAULTS.wechatApiBase, problems),
       requestTimeoutMs: integerIn(raw, "WECHAT_REQUEST_TIMEOUT_MS", 500, 5000, DEFAULTS.requestTimeoutMs, problems),
+      acceptPlaintext,
     },
     dify: {
       apiBase: url(raw, "DIFY_API_BASE", DEFAULTS.difyApiBase, problems),
@@ -213,6 +243,7 @@ export function readConfig(env: AppEnv): Config {
       retryWaitRatio: numberIn(raw, "RETRY_WAIT_TIMEOUT_RATIO", 0.1, 1, DEFAULTS.retryWaitRatio, problems),
       maxContinueCount: integerIn(raw, "MAX_CONTINUE_COUNT", 0, 20, DEFAULTS.maxContinueCount, problems),
       partMaxBytes: integerIn(raw, "MESSAGE_PART_MAX_BYTES", 256, 2048, DEFAULTS.partMaxBytes, problems),
+      maxQueuedQuestions: integerIn(raw, "MAX_QUEUED_QUESTIONS", 0, 20, DEFAULTS.maxQueuedQuestions, problems),
     },
     problems,
   };

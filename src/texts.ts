@@ -36,6 +36,8 @@ export interface Texts {
   readonly linkQuery: string;
   /** Put before a shared location in the query. */
   readonly locationQuery: string;
+  /** A question refused because MAX_QUEUED_QUESTIONS others already wait to be answered. */
+  readonly busy: string;
   /** Reply to a subscribe event; empty means "let the Dify app greet". */
   readonly welcome: string;
 }
@@ -60,6 +62,7 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     cleared: "已清除对话记录，我们重新开始吧。",
     unsupported: "暂不支持这种消息，请发送文字。",
     voiceNotUnderstood: "抱歉，没能听清这条语音，请发送文字。",
+    busy: "您已有几个问题正在等待回答，请等回答送达后再提问。",
   },
   en_US: {
     imageQuery: "Please look at this image.",
@@ -77,6 +80,7 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     cleared: "Conversation cleared. Let's start again.",
     unsupported: "Sorry, this kind of message isn't supported yet. Please send text.",
     voiceNotUnderstood: "Sorry, I couldn't make out that voice message. Please type it.",
+    busy: "You have several questions waiting already. Please wait for the answers before asking more.",
   },
   ja_JP: {
     imageQuery: "この画像を見てください。",
@@ -94,6 +98,7 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     cleared: "会話履歴を消去しました。新しく始めましょう。",
     unsupported: "このメッセージ形式にはまだ対応していません。テキストで送信してください。",
     voiceNotUnderstood: "申し訳ありません。音声を聞き取れませんでした。テキストで送信してください。",
+    busy: "回答待ちの質問がすでにいくつかあります。回答が届いてから次の質問をお送りください。",
   },
   pt_BR: {
     imageQuery: "Veja esta imagem, por favor.",
@@ -111,6 +116,7 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     cleared: "Conversa apagada. Vamos começar de novo.",
     unsupported: "Desculpe, este tipo de mensagem ainda não é suportado. Envie texto.",
     voiceNotUnderstood: "Desculpe, não entendi a mensagem de voz. Por favor, digite.",
+    busy: "Você já tem algumas perguntas aguardando resposta. Espere as respostas chegarem antes de enviar outras.",
   },
 };
 
@@ -127,6 +133,7 @@ export const TEXT_SETTINGS: Record<keyof Texts, string> = {
   cleared: "CLEAR_MESSAGE",
   unsupported: "UNSUPPORTED_MESSAGE",
   voiceNotUnderstood: "VOICE_NOT_UNDERSTOOD_MESSAGE",
+  busy: "BUSY_MESSAGE",
   imageQuery: "IMAGE_QUERY",
   subscribeQuery: "SUBSCRIBE_QUERY",
   linkQuery: "LINK_QUERY",

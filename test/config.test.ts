@@ -20,7 +20,14 @@ describe("settings", () => {
     expect(c.wechat.apiBase).toBe("https://api.weixin.qq.com");
     expect(c.dify.apiBase).toBe("https://api.dify.ai/v1");
     expect(c.dify.appKind).toBeUndefined();
-    expect(c.delivery).toEqual({ customMessages: false, retryWaitRatio: 0.7, maxContinueCount: 2, partMaxBytes: 2048 });
+    expect(c.delivery).toEqual({
+      customMessages: false,
+      retryWaitRatio: 0.7,
+      maxContinueCount: 2,
+      partMaxBytes: 2048,
+      maxQueuedQuestions: 3,
+    });
+    expect(c.wechat.acceptPlaintext).toBe(false);
     expect(c.language).toBe("zh_Hans");
   });
 
@@ -66,6 +73,43 @@ describe("settings", () => {
     expect(config({ DIFY_APP_TYPE: "Workflow" }).dify.appKind).toBe("workflow");
   });
 
+  it("reads MAX_QUEUED_QUESTIONS as a whole number in 0..20, reporting anything else", () => {
+    expect(config({ MAX_QUEUED_QUESTIONS: "0" }).delivery.maxQueuedQuestions).toBe(0);
+    expect(config({ MAX_QUEUED_QUESTIONS: "20" }).delivery.maxQueuedQuestions).toBe(20);
+    for (const bad of ["21", "-1", "2.5", "many"]) {
+      const c = config({ MAX_QUEUED_QUESTIONS: bad });
+      expect(c.delivery.maxQueuedQuestions).toBe(3);
+      expect(c.problems.some((p) => p.startsWith("MAX_QUEUED_QUESTIONS="))).toBe(true);
+    }
+  });
+
+  it("accepts plaintext beside safe mode only when WECHAT_ACCEPT_PLAINTEXT says so, and warns while it does", () => {
+    const key = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR";
+    const strict = config({ WECHAT_ENCODING_AES_KEY: key });
+    expect(strict.wechat.acceptPlaintext).toBe(false);
+    expect(strict.problems.some((p) => p.includes("WECHAT_ACCEPT_PLAINTEXT"))).toBe(false);
+
+    const lenient = config({ WECHAT_ENCODING_AES_KEY: key, WECHAT_ACCEPT_PLAINTEXT: "true" });
+    expect(lenient.wechat.acceptPlaintext).toBe(true);
+    expect(lenient.problems.some((p) => p.startsWith("WECHAT_ACCEPT_PLAINTEXT is true"))).toBe(true);
+    expect(lenient.problems.join("\n")).not.toContain(key);
+
+    const bad = config({ WECHAT_ACCEPT_PLAINTEXT: "sometimes" });
+    expect(bad.wechat.acceptPlaintext).toBe(false);
+    expect(bad.problems.some((p) => p.startsWith("WECHAT_ACCEPT_PLAINTEXT="))).toBe(true);
+  });
+
+  it("allows an http:// API base but reports it by name, since credentials would travel in clear text", () => {
+    const c = config({ WECHAT_API_BASE: "http://127.0.0.1:8787", DIFY_API_BASE: "http://dify.internal/v1" });
+    expect(c.wechat.apiBase).toBe("http://127.0.0.1:8787");
+    expect(c.dify.apiBase).toBe("http://dify.internal/v1");
+    for (const name of ["WECHAT_API_BASE", "DIFY_API_BASE"]) {
+      expect(c.problems.some((p) => p.startsWith(name) && p.includes("http://") && p.includes("clear text"))).toBe(true);
+    }
+    const secure = config({ WECHAT_API_BASE: "https://api.weixin.qq.com", DIFY_API_BASE: "https://dify.example/v1" });
+    expect(secure.problems.some((p) => p.includes("clear text"))).toBe(false);
+  });
+
   it("never puts a secret into a problem line", () => {
     const c = config({ WECHAT_ENCODING_AES_KEY: "secret-but-wrong-length", DIFY_INPUTS: "{bad" });
     expect(c.problems.join("\n")).not.toContain("secret-but-wrong-length");
@@ -79,6 +123,13 @@ describe("follower-visible texts", () => {
     expect(parseLanguage("zh-CN")).toBe("zh_Hans");
     expect(parseLanguage("pt-BR")).toBe("pt_BR");
     expect(parseLanguage("klingon")).toBeUndefined();
+  });
+
+  it("include a busy text in each language, replaceable by BUSY_MESSAGE", () => {
+    const busy = ["zh_Hans", "en_US", "ja_JP", "pt_BR"].map((l) => buildTexts(parseLanguage(l)!, {}).busy);
+    expect(new Set(busy).size).toBe(4);
+    for (const text of busy) expect(text.trim()).not.toBe("");
+    expect(buildTexts("en_US", { BUSY_MESSAGE: "One at a time, please." }).busy).toBe("One at a time, please.");
   });
 
   it("can each be replaced by its own setting, with \\n escapes", () => {
