@@ -26,7 +26,11 @@
  * | `[files]`            | a `message_file` event with an image URL (workflow: `outputs.files`) before the end    |
  * | `[reasoning]`        | `reasoning_chunk` events (thinking text that is not part of the answer) before it      |
  * | `[workflow-fail]`    | workflow apps: `workflow_finished` with status failed, then an `error` event           |
+ * | `[replay=NAME]`      | serve test/fixtures/dify-streams/NAME.sse byte for byte, cut into paced small writes    |
+ * | `[pace=MS]`          | with `[replay]`: MS between writes (default 2)                                          |
+ * | `[seed=N]`           | with `[replay]`: the seed of the cut positions (default 1)                              |
  *
+ * Directives are read from the query and from the URLs of `files` (an image message's query is fixed text).
  * Without directives the answer is `echo: <query>`. Conversations are tracked per user; an unknown
  * `conversation_id` gets Dify's 404 "Conversation Not Exists.".
  *
@@ -38,13 +42,16 @@
  *
  * Control endpoints for tests: `GET /__calls?user=U` lists the calls received for user U (path, body, auth). The user
  * is taken from the JSON body, the multipart `user` field, or (GET) the `user` query parameter; multipart bodies are
- * recorded as `{user, file: {name, type, size}}`.
+ * recorded as `{user, file: {name, type, size}}`. `GET /__streams` gives their manifest.json, `GET /__streams/NAME` gives the recorded stream NAME's bytes as
+ * stored, so tests can compare a replay with its file.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { keepConnectionsOpen } from "./keep-alive.js";
 import { chineseProse } from "./prose.js";
+import { readFileSync } from "node:fs";
+import { DEFAULT_PACING, STREAMS_DIR, recordedStreams, replayStream } from "./dify/replay.js";
 
 /** One call received by the stand-in, as tests see it through `GET /__calls`. */
 export interface RecordedDifyCall {
@@ -80,6 +87,9 @@ interface Directives {
   reasoning: boolean;
   workflowFail: boolean;
   slowOnce: number;
+  replay?: string;
+  pace: number;
+  seed: number;
 }
 
 /**
@@ -100,12 +110,22 @@ const TINY_PNG = Buffer.from(
   "base64",
 );
 
+/** What Dify says when an app of another mode is called on this route (controllers/service_api/app/error.py). */
+const ROUTE_MISMATCH = {
+  chat: { code: "not_chat_app", message: "Please check if your Chat app mode matches the right API route.", status: 400 },
+  completion: {
+    code: "not_completion_app", message: "Please check if your Completion app mode matches the right API route.", status: 400,
+  },
+  workflow: { code: "not_workflow_app", message: "Please check if your app mode matches the right API route.", status: 400 },
+};
+
 const DIRECTIVE = /\[([a-z0-9-]+)(?:=([^\]]*))?\]/g;
 
 function parseDirectives(query: string): { directives: Directives; text: string } {
   const d: Directives = {
     delay: 0, silent: 0, gap: 0, chunks: 3, errorEvent: false, stall: false, drop: false, agent: false, forget: false,
     hold: 0, files: false, reasoning: false, workflowFail: false, slowOnce: 0,
+    pace: DEFAULT_PACING.paceMs, seed: DEFAULT_PACING.seed,
   };
   const text = query.replace(DIRECTIVE, (_all, name: string, value: string | undefined) => {
     const v = value ?? "";
@@ -133,6 +153,9 @@ function parseDirectives(query: string): { directives: Directives; text: string 
       case "files": d.files = true; break;
       case "reasoning": d.reasoning = true; break;
       case "workflow-fail": d.workflowFail = true; break;
+      case "replay": d.replay = v; break;
+      case "pace": d.pace = Number(v); break;
+      case "seed": d.seed = Number(v); break;
       default: return _all;
     }
     return "";
@@ -148,6 +171,14 @@ function splitInto(text: string, parts: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(""));
   return out.length > 0 ? out : [""];
+}
+
+function safeDecode(url: string): string {
+  try {
+    return decodeURIComponent(url);
+  } catch {
+    return url;
+  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -200,6 +231,18 @@ export async function startMockDify(): Promise<MockServer> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     if (url.pathname === "/__calls") {
       sendJson(res, 200, calls.get(url.searchParams.get("user") ?? "") ?? []);
+      return;
+    }
+    if (url.pathname === "/__streams") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(readFileSync(`${STREAMS_DIR}manifest.json`));
+      return;
+    }
+    if (url.pathname.startsWith("/__streams/")) {
+      const stream = recordedStreams().get(decodeURIComponent(url.pathname.slice("/__streams/".length)));
+      if (stream === undefined) return sendJson(res, 404, { code: "not_found", message: "no such stream", status: 404 });
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      res.end(stream.bytes);
       return;
     }
     const parsed = await readBody(req);
@@ -261,7 +304,11 @@ export async function startMockDify(): Promise<MockServer> {
     const inputs = (typeof body.inputs === "object" && body.inputs !== null ? body.inputs : {}) as Record<string, unknown>;
     const raw = kind === "chat" ? body.query : inputs.query;
     const query = typeof raw === "string" ? raw : "";
-    const { directives: d, text } = parseDirectives(query);
+    const files = Array.isArray(body.files) ? (body.files as Array<Record<string, unknown>>) : [];
+    // An image message's query is fixed text, so its picture URL may carry directives too.
+    const fileUrls = files.map((f) => (typeof f.url === "string" ? safeDecode(f.url) : ""));
+    const { directives: d } = parseDirectives([query, ...fileUrls].join("\n"));
+    const { text } = parseDirectives(query);
     const known = conversations.get(user) ?? new Set<string>();
     conversations.set(user, known);
     if (d.forget) known.clear();
@@ -273,7 +320,6 @@ export async function startMockDify(): Promise<MockServer> {
       slowSeen.add(seenKey);
       d.delay = Math.max(d.delay, d.slowOnce);
     }
-    const files = Array.isArray(body.files) ? (body.files as Array<Record<string, unknown>>) : [];
     if (files.some((f) => f.transfer_method === "remote_url" && String(f.url).includes("unreachable"))) {
       // What Dify says when it cannot download a remote_url file.
       sendJson(res, 400, { code: "invalid_param", message: "Failed to download remote file", status: 400 });
@@ -293,6 +339,13 @@ export async function startMockDify(): Promise<MockServer> {
         conversationId = randomUUID();
         known.add(conversationId);
       }
+    }
+    if (d.replay !== undefined) {
+      const stream = recordedStreams().get(d.replay);
+      if (stream === undefined) throw new Error(`no recorded stream "${d.replay}"`);
+      if (stream.route !== kind) return sendJson(res, 400, ROUTE_MISMATCH[kind]);
+      if (stream.conversationId) known.add(stream.conversationId);
+      return replayStream(res, stream, { ...DEFAULT_PACING, paceMs: d.pace, seed: d.seed });
     }
     const messageId = randomUUID();
     const taskId = randomUUID();
