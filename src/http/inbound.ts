@@ -1,10 +1,17 @@
 /**
  * Turns a WeChat POST callback into a typed message, or an HTTP status saying why not. Every check that can refuse
  * runs before anything is stored, so a bad request changes nothing.
+ *
+ * The plain `signature` covers only token, timestamp and nonce, never the body: anyone holding one captured callback
+ * URL can attach any plaintext body to it. So once an AES key is configured, only encrypted callbacks (whose
+ * msg_signature covers the ciphertext) are accepted, unless WECHAT_ACCEPT_PLAINTEXT says otherwise; and every
+ * signature expires {@link MAX_TIMESTAMP_SKEW_SECONDS} after it was made.
  */
 import type { Config } from "../config";
+import { log } from "../log";
 import { WechatCipher } from "../wechat/crypto";
 import { WechatProtocolError } from "../wechat/errors";
+import { MAX_TIMESTAMP_SKEW_SECONDS, isFreshTimestamp } from "../wechat/freshness";
 import { toInboundMessage, type InboundMessage } from "../wechat/message";
 import { isValidMsgSignature, isValidSignature } from "../wechat/signature";
 import { parseWechatXml } from "../wechat/xml";
@@ -45,8 +52,15 @@ function refuse(status: RefusedCallback["status"], reason: string): RefusedCallb
   return { ok: false, status, reason };
 }
 
-/** Checks signature, size, encryption and XML of a POST callback, in that order. */
-export async function acceptCallback(request: Request, config: Config): Promise<AcceptedCallback | RefusedCallback> {
+/**
+ * Checks signature, timestamp, size, encryption and XML of a POST callback, in that order. `nowMs` is the clock the
+ * timestamp is judged by (tests pass their own).
+ */
+export async function acceptCallback(
+  request: Request,
+  config: Config,
+  nowMs: number = Date.now(),
+): Promise<AcceptedCallback | RefusedCallback> {
   const query = new URL(request.url).searchParams;
   const signed = {
     signature: query.get("signature"),
@@ -55,6 +69,7 @@ export async function acceptCallback(request: Request, config: Config): Promise<
     msg_signature: query.get("msg_signature"),
   };
   if (!(await isValidSignature(config.wechat.token, signed))) return refuse(403, "bad signature");
+  if (!isFreshTimestamp(signed.timestamp, nowMs)) return refuse(403, "stale or malformed timestamp");
 
   let body: string;
   try {
@@ -67,8 +82,12 @@ export async function acceptCallback(request: Request, config: Config): Promise<
   try {
     const outer = parseWechatXml(body);
     if (query.get("encrypt_type")?.toLowerCase() !== "aes") {
+      const safeModeConfigured = config.wechat.encodingAesKey !== undefined;
+      if (safeModeConfigured && !config.wechat.acceptPlaintext) return refuse(403, "plaintext callback while safe mode is configured");
       if (outer.MsgType === undefined && outer.Encrypt !== undefined) return refuse(400, "encrypted body without encrypt_type=aes");
-      return { ok: true, message: toInboundMessage(outer) };
+      const message = toInboundMessage(outer);
+      if (safeModeConfigured) log.warn("plaintext_accepted", { reason: "WECHAT_ACCEPT_PLAINTEXT is true", msgType: message.type });
+      return { ok: true, message };
     }
     const cipherPromise = cipherFor(config);
     if (cipherPromise === undefined) return refuse(500, "encrypted callback but WECHAT_ENCODING_AES_KEY is not set or invalid");

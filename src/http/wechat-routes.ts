@@ -6,6 +6,7 @@ import { Hono, type Context } from "hono";
 import { ConfigError, configFor, type AppEnv, type Config } from "../config";
 import { describeError, log } from "../log";
 import { encryptReplyXml, textReplyXml } from "../wechat/reply";
+import { isFreshTimestamp } from "../wechat/freshness";
 import { isValidSignature } from "../wechat/signature";
 import { acceptCallback, type AcceptedCallback } from "./inbound";
 
@@ -64,6 +65,10 @@ wechatRoutes.get("/", async (c) => {
   const q = c.req.query();
   if (!(await isValidSignature(config.wechat.token, q))) {
     log.warn("verify_refused", { reason: "bad signature" });
+    return c.text("forbidden", 403);
+  }
+  if (!isFreshTimestamp(q.timestamp)) {
+    log.warn("verify_refused", { reason: "stale or malformed timestamp" });
     return c.text("forbidden", 403);
   }
   const echostr = q.echostr;

@@ -3,10 +3,16 @@
  * passive replies. Runs inside workerd, so it uses the worker's own protocol code and WebCrypto.
  *
  * Retries: WeChat's retries are byte-identical. Build the XML once and call wechatPost with it repeatedly (same
- * opts): timestamp, nonce and the safe-mode random prefix are derived from the inputs, so the Requests are identical.
- * Each call of textMessageXml without msgId/createTime is a NEW message (fresh MsgId, current time).
+ * opts): the timestamp is fixed when an XML is first sent, nonce and the safe-mode random prefix are derived from the
+ * inputs, so the Requests are identical. Each call of textMessageXml without msgId/createTime is a NEW message (fresh
+ * MsgId, current time).
+ *
+ * Defaults follow the deployment under test: safe mode whenever it has an AES key (the worker then refuses
+ * plaintext, as it must), and a current timestamp (the worker refuses any more than 300 s off).
  */
+import { env } from "cloudflare:workers";
 import { WechatCipher } from "../../src/wechat/crypto.js";
+import { isFreshTimestamp } from "../../src/wechat/freshness.js";
 import { encryptReplyXml } from "../../src/wechat/reply.js";
 import { isValidMsgSignature, wechatSignature } from "../../src/wechat/signature.js";
 import { buildWechatXml, parseWechatXml } from "../../src/wechat/xml.js";
@@ -33,6 +39,31 @@ function nextMsgId(): string {
 
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
+}
+
+/**
+ * The mode WeChat uses with the deployment under test: safe when it has an AES key (the recommended console setting,
+ * and the only one the worker then accepts), plain otherwise.
+ */
+export function defaultMode(): WechatMode {
+  const key: unknown = (env as unknown as Record<string, unknown>)["WECHAT_ENCODING_AES_KEY"];
+  return typeof key === "string" && key.trim() !== "" ? "safe" : "plain";
+}
+
+/** When each XML was first sent, so retries of it carry the same timestamp as WeChat's do. */
+const firstSent = new Map<string, string>();
+
+/**
+ * WeChat's timestamp for `xml`: its CreateTime while that is fresh (WeChat sends at once), else the time it was first
+ * sent from this test file. Either way fixed per XML, so retries stay byte-identical.
+ */
+function sendTimestamp(xml: string, createTime: string | undefined): string {
+  let timestamp = firstSent.get(xml);
+  if (timestamp === undefined) {
+    timestamp = createTime !== undefined && isFreshTimestamp(createTime) ? createTime : String(nowSeconds());
+    firstSent.set(xml, timestamp);
+  }
+  return timestamp;
 }
 
 /** Text message XML from follower `openid`. Defaults: fresh MsgId, CreateTime = now, ToUserName = TEST_ACCOUNT. */
@@ -73,9 +104,12 @@ export function messageXml(fields: Record<string, string | number>): string {
 
 /** Options of {@link wechatPost} and {@link wechatVerifyGet}. */
 export interface WechatRequestOptions {
-  /** Default "plain". */
+  /** Default {@link defaultMode}: safe when the deployment under test has an AES key, else plain. */
   mode?: WechatMode;
-  /** Default: the XML's CreateTime (WeChat's timestamp is the send time), else "1700000000". */
+  /**
+   * Default: the XML's CreateTime when fresh (WeChat's timestamp is the send time), else the time this XML was first
+   * sent. Pass one to test stale or malformed timestamps.
+   */
   timestamp?: string;
   /** Default: digits derived from the XML, so the same XML gives the same nonce. */
   nonce?: string;
@@ -98,10 +132,10 @@ export interface WechatRequestOptions {
  * per call unless given, so calling twice with the same opts produces byte-identical retries.
  */
 export async function wechatPost(xml: string, opts: WechatRequestOptions = {}): Promise<Request> {
-  const mode = opts.mode ?? "plain";
+  const mode = opts.mode ?? defaultMode();
   const token = opts.token ?? TEST_TOKEN;
   const fields = tryParse(xml);
-  const timestamp = opts.timestamp ?? fields?.["CreateTime"] ?? "1700000000";
+  const timestamp = opts.timestamp ?? sendTimestamp(xml, fields?.["CreateTime"]);
   const nonce = opts.nonce ?? (await digitsOf(`nonce|${xml}`, 10));
   const query = new URLSearchParams({
     signature: await wechatSignature([token, timestamp, nonce]),
@@ -132,7 +166,7 @@ export async function wechatVerifyGet(
   echostr: string,
   opts: Pick<WechatRequestOptions, "timestamp" | "nonce" | "token" | "baseUrl" | "path"> = {},
 ): Promise<Request> {
-  const timestamp = opts.timestamp ?? "1700000000";
+  const timestamp = opts.timestamp ?? String(nowSeconds());
   const nonce = opts.nonce ?? (await digitsOf(`verify|${echostr}`, 10));
   const signature = await wechatSignature([opts.token ?? TEST_TOKEN, timestamp, nonce]);
   const query = new URLSearchParams({ signature, timestamp, nonce, echostr });

@@ -4,7 +4,7 @@
  * response that comes back after its 5 s is ignored, as WeChat ignores it.
  */
 import { exports } from "cloudflare:workers";
-import { readReply, wechatPost, type ReadReply, type WechatMode } from "./wechat-fixtures";
+import { defaultMode, readReply, wechatPost, type ReadReply, type WechatMode } from "./wechat-fixtures";
 
 /** What the follower saw for one message. */
 export interface Delivery {
@@ -18,9 +18,12 @@ export interface Delivery {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Sends `xml` as WeChat would, retrying on timeouts, and resolves with what the follower saw. */
+/**
+ * Sends `xml` as WeChat would, retrying on timeouts, and resolves with what the follower saw. The mode defaults to
+ * the deployment's ({@link defaultMode}).
+ */
 export async function deliverLikeWechat(xml: string, opts: { mode?: WechatMode; timeoutMs?: number; attempts?: number } = {}): Promise<Delivery> {
-  const mode = opts.mode ?? "plain";
+  const mode = opts.mode ?? defaultMode();
   const timeoutMs = opts.timeoutMs ?? 5000;
   const attempts = opts.attempts ?? 3;
   const started = Date.now();
@@ -40,6 +43,6 @@ export async function deliverLikeWechat(xml: string, opts: { mode?: WechatMode; 
 }
 
 /** Sends `xml` once and reads the reply (for checks that are not about timing). */
-export async function postOnce(xml: string, mode: WechatMode = "plain"): Promise<ReadReply> {
+export async function postOnce(xml: string, mode: WechatMode = defaultMode()): Promise<ReadReply> {
   return readReply(await exports.default.fetch(await wechatPost(xml, { mode })), mode);
 }

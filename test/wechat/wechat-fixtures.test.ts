@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { WechatCipher } from "../../src/wechat/crypto.js";
+import { isFreshTimestamp } from "../../src/wechat/freshness.js";
 import { encryptReplyXml, textReplyXml } from "../../src/wechat/reply.js";
 import { isValidMsgSignature, isValidSignature } from "../../src/wechat/signature.js";
 import { parseWechatXml } from "../../src/wechat/xml.js";
@@ -55,9 +56,24 @@ describe("test fixtures for WeChat callbacks", () => {
     });
   });
 
+  it("send safe mode with a current timestamp by default, since the test deployments have an AES key", async () => {
+    const req = await wechatPost(textMessageXml({ openid: "o1", content: "hi" }));
+    const q = queryOf(req);
+    expect(q["encrypt_type"]).toBe("aes");
+    expect(isFreshTimestamp(q["timestamp"])).toBe(true);
+    expect(isFreshTimestamp(queryOf(await wechatVerifyGet("e"))["timestamp"])).toBe(true);
+  });
+
+  it("keep a fixed timestamp per XML, even one whose CreateTime is long past", async () => {
+    const xml = textMessageXml({ openid: "o1", content: "hi", createTime: 1700000000 });
+    const first = queryOf(await wechatPost(xml));
+    expect(isFreshTimestamp(first["timestamp"])).toBe(true);
+    expect(queryOf(await wechatPost(xml))["timestamp"]).toBe(first["timestamp"]);
+  });
+
   it("sign a plain-mode POST that verifies with the test token", async () => {
     const xml = textMessageXml({ openid: "o1", content: "hi" });
-    const req = await wechatPost(xml);
+    const req = await wechatPost(xml, { mode: "plain" });
     const q = queryOf(req);
     expect(req.method).toBe("POST");
     expect(new URL(req.url).pathname).toBe("/wechat");
