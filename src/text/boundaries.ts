@@ -7,8 +7,9 @@
 /** Code points that attach to the one before them, so a cut just before them would split a character. */
 const ATTACHES_TO_PREVIOUS = /^[\p{M}\u200D\uFE00-\uFE0F\u{E0100}-\u{E01EF}\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}]$/u;
 const REGIONAL_INDICATOR = /^[\u{1F1E6}-\u{1F1FF}]$/u;
-/** Absolute URLs and www. hosts; they end at whitespace or at the first non-ASCII character (CJK text after them). */
-const URL = /(?:[a-z][a-z0-9+.-]*:\/\/|www\.)[!-~]+/gi;
+/** Runs of printable ASCII: a URL ends at whitespace or at the first non-ASCII character (CJK text after it). */
+const PRINTABLE_RUN = /[!-~]+/g;
+const WWW = /www\./i;
 
 /** Sentence ends that need no space after them (CJK full-width punctuation). */
 const CJK_SENTENCE_END = new Set(["。", "！", "？", "；", "…", "｡"]);
@@ -21,6 +22,32 @@ const CLOSERS = new Set(['"', "'", ")", "]", "”", "’", "）", "」", "』", 
 
 /** True when a cut at `index` splits no code point and no user-perceived character. */
 export function isCharacterBoundary(text: string, index: number): boolean {
+  return boundaryAt(text, index, () => regionalIndicatorsBefore(text, index));
+}
+
+/**
+ * `isCharacterBoundary` for every index 0…text.length at once (1 = boundary), in one pass: asking index by index
+ * walks back over a whole run of flags each time, which is quadratic in the run's length.
+ */
+export function characterBoundaries(text: string): Uint8Array {
+  const result = new Uint8Array(text.length + 1);
+  // Regional indicators in a row just before `index`.
+  let run = 0;
+  let index = 0;
+  while (index <= text.length) {
+    const before = run;
+    result[index] = boundaryAt(text, index, () => before) ? 1 : 0;
+    if (index === text.length) break;
+    const units = codePointAt(text, index).length || 1;
+    run = REGIONAL_INDICATOR.test(text.slice(index, index + units)) ? run + 1 : 0;
+    // The middle of a surrogate pair is never a boundary.
+    for (let inner = 1; inner < units; inner += 1) result[index + inner] = 0;
+    index += units;
+  }
+  return result;
+}
+
+function boundaryAt(text: string, index: number, regionalIndicatorsBeforeIndex: () => number): boolean {
   if (index <= 0 || index >= text.length) return true;
   if (isLowSurrogateAt(text, index) && isHighSurrogateAt(text, index - 1)) return false;
   if (text.charAt(index - 1) === "\r" && text.charAt(index) === "\n") return false;
@@ -29,7 +56,7 @@ export function isCharacterBoundary(text: string, index: number): boolean {
   if (ATTACHES_TO_PREVIOUS.test(next) || previous === "\u200D") return false;
   // Flags are pairs of regional indicators: a cut between them is fine only after an even number.
   if (REGIONAL_INDICATOR.test(previous) && REGIONAL_INDICATOR.test(next)) {
-    return regionalIndicatorsBefore(text, index) % 2 === 0;
+    return regionalIndicatorsBeforeIndex() % 2 === 0;
   }
   return true;
 }
@@ -39,9 +66,57 @@ export function isCodePointBoundary(text: string, index: number): boolean {
   return !(index > 0 && index < text.length && isLowSurrogateAt(text, index) && isHighSurrogateAt(text, index - 1));
 }
 
-/** [start, end) index ranges of the URLs in `text`, in order. */
+/**
+ * [start, end) index ranges of the URLs in `text`, in order: absolute URLs (`scheme://…`) and `www.` hosts, each
+ * running to the end of its run of printable ASCII. Linear in the length of `text`.
+ *
+ * Same spans as the pattern `/(?:[a-z][a-z0-9+.-]*:\/\/|www\.)[!-~]+/gi`, which is quadratic on a long run of letters
+ * without `://` (it retries the scheme from every letter). Since a match always extends to the end of its printable
+ * run, each run holds at most one URL, starting at the earliest place either form can start; that place is found
+ * from the `://` and `www.` occurrences instead.
+ */
 export function findUrlSpans(text: string): Array<readonly [number, number]> {
-  return [...text.matchAll(URL)].map((match) => [match.index, match.index + match[0].length] as const);
+  const spans: Array<readonly [number, number]> = [];
+  for (const run of text.matchAll(PRINTABLE_RUN)) {
+    const start = urlStartIn(run[0]);
+    if (start !== undefined) spans.push([run.index + start, run.index + run[0].length]);
+  }
+  return spans;
+}
+
+/** Where the URL in a run of printable ASCII starts, if the run holds one. */
+function urlStartIn(run: string): number | undefined {
+  const www = WWW.exec(run)?.index;
+  // "www." needs at least one character after it; a later "www." could not have one either.
+  const wwwStart = www !== undefined && www + 4 < run.length ? www : undefined;
+  const schemeStart = firstSchemeStart(run, wwwStart ?? run.length);
+  return schemeStart ?? wwwStart;
+}
+
+/**
+ * The earliest start (before `before`) of `scheme://x`, where a scheme is a letter and then letters, digits, `+`, `.`
+ * or `-`. The scheme characters before each `://` are walked once: the next `://` lies past them.
+ */
+function firstSchemeStart(run: string, before: number): number | undefined {
+  let from = 0;
+  for (let at = run.indexOf("://"); at !== -1 && at + 3 < run.length; at = run.indexOf("://", at + 3)) {
+    let start: number | undefined;
+    for (let index = at - 1; index >= from && isSchemeChar(run.charCodeAt(index)); index -= 1) {
+      if (isAsciiLetter(run.charCodeAt(index))) start = index;
+    }
+    if (start !== undefined) return start < before ? start : undefined;
+    if (at >= before) return undefined;
+    from = at + 3;
+  }
+  return undefined;
+}
+
+function isAsciiLetter(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
+
+function isSchemeChar(code: number): boolean {
+  return isAsciiLetter(code) || (code >= 0x30 && code <= 0x39) || code === 0x2b || code === 0x2e || code === 0x2d;
 }
 
 /** True when `index` falls strictly inside one of the (ordered) spans. */

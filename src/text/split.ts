@@ -1,8 +1,8 @@
 import {
+  characterBoundaries,
   findUrlSpans,
   isAfterClauseEnd,
   isAfterSentenceEnd,
-  isCharacterBoundary,
   isCodePointBoundary,
   isInsideSpan,
   isLineStart,
@@ -50,9 +50,15 @@ export function splitByUtf8Bytes(text: string, maxBytes: number = DEFAULT_MAX_BY
   return parts;
 }
 
-/** Finds, for one part at a time, the best place to end it. */
+/**
+ * Finds, for one part at a time, the best place to end it. Linear in the text: everything about the whole text (URL
+ * spans, character boundaries, where the content ends) is worked out once, and each cut only looks inside its own
+ * window of at most `maxBytes` code units, where every test walks back over at most a run of blanks or closers.
+ */
 class Splitter {
   private readonly urls: ReadonlyArray<readonly [number, number]>;
+  /** 1 at every index where a cut splits no character (see isCharacterBoundary). */
+  private readonly boundaries: Uint8Array;
   /** Index just after the last non-whitespace code unit: every later part must still reach it. */
   private readonly contentEnd: number;
 
@@ -61,6 +67,7 @@ class Splitter {
     private readonly maxBytes: number,
   ) {
     this.urls = findUrlSpans(text);
+    this.boundaries = characterBoundaries(text);
     this.contentEnd = text.trimEnd().length;
   }
 
@@ -69,9 +76,11 @@ class Splitter {
     const { text } = this;
     const window = this.measureWindow(start);
     const limit = start + window.length - 1;
-    const firstContent = start + (text.slice(start, limit).length - text.slice(start, limit).trimStart().length);
+    const head = text.slice(start, limit);
+    const firstContent = start + (head.length - head.trimStart().length);
+    const isCharacterBoundary = (cut: number): boolean => this.boundaries[cut] === 1;
     const leavesContentOnBothSides = (cut: number): boolean => cut > firstContent && cut < this.contentEnd;
-    const keepsCharacter = (cut: number): boolean => leavesContentOnBothSides(cut) && isCharacterBoundary(text, cut);
+    const keepsCharacter = (cut: number): boolean => leavesContentOnBothSides(cut) && isCharacterBoundary(cut);
     const fits = (cut: number): boolean => keepsCharacter(cut) && !isInsideSpan(this.urls, cut);
     const halfFull = (cut: number): boolean => (window[cut - start] ?? 0) * 2 >= this.maxBytes;
     const cut =
@@ -83,7 +92,7 @@ class Splitter {
       this.lastCut(start, limit, fits) ??
       // A URL, a whitespace run or one character longer than the budget: split it rather than fail.
       this.lastCut(start, limit, keepsCharacter) ??
-      this.lastCut(start, limit, (at) => isCharacterBoundary(text, at)) ??
+      this.lastCut(start, limit, isCharacterBoundary) ??
       this.lastCut(start, limit, (at) => isCodePointBoundary(text, at));
     // A code point is at most 4 bytes and the budget at least 4, so the last rule always finds a cut.
     return cut ?? limit;

@@ -4,11 +4,14 @@
  * should only see the answer, so both are removed here, before any Markdown handling.
  */
 
-/** `<think>`, `</think>`, `<thinking>`, `</thinking>`, case-insensitive, attributes tolerated. */
-const THINK_TAG = /<(\/?)think(?:ing)?\b[^>]*>/gi;
+/**
+ * `<think>`, `</think>`, `<thinking>`, `</thinking>`, case-insensitive, attributes tolerated. Attributes stop at the
+ * next `<` as well as at `>`: with `[^>]*`, every "<think" of a long text without any ">" rescanned the rest of it.
+ */
+export const THINK_TAG = /<(\/?)think(?:ing)?\b[^<>]*>/gi;
 
 /** Dify's reasoning wrapper: a <details> whose summary is "Thinking...", up to its </details> or to the end. */
-const DIFY_THINKING_DETAILS = /<details\b[^>]*>\s*<summary>\s*Thinking\.{3}\s*<\/summary>[\s\S]*?(?:<\/details>|$)/gi;
+const DIFY_THINKING_DETAILS = /<details\b[^<>]*>\s*<summary>\s*Thinking\.{3}\s*<\/summary>[\s\S]*?(?:<\/details>|$)/gi;
 
 /**
  * Removes <think>…</think> blocks (also a trailing unterminated one while streaming).
@@ -24,7 +27,15 @@ export function stripThinking(text: string): string {
   const source = text.replace(DIFY_THINKING_DETAILS, (block) =>
     /<\/details>$/i.test(block) ? "<think></think>" : "<think>",
   );
-  let kept = "";
+  // Kept pieces are joined once at the end, and only their last character is ever looked at: re-reading a growing
+  // string after each tag would make a text with many tags quadratic.
+  let kept: string[] = [];
+  let keptEndsBlank = true;
+  const keep = (from: number, to: number): void => {
+    if (to <= from) return;
+    kept.push(source.slice(from, to));
+    keptEndsBlank = isBlank(source.charAt(to - 1));
+  };
   let depth = 0;
   let cursor = 0;
   let sawTag = false;
@@ -33,27 +44,32 @@ export function stripThinking(text: string): string {
     // A tag written as inline code (`<think>`) is an answer talking about tags, not reasoning.
     if (source.charAt(at - 1) === "`") continue;
     if (match[1] !== "/") {
-      if (depth === 0) kept += source.slice(cursor, at);
+      if (depth === 0) keep(cursor, at);
       depth += 1;
     } else if (depth > 0) {
       depth -= 1;
     } else if (sawTag) {
-      kept += source.slice(cursor, at);
+      keep(cursor, at);
     } else {
-      kept = "";
+      kept = [];
+      keptEndsBlank = true;
     }
     sawTag = true;
     cursor = at + match[0].length;
-    if (depth === 0) cursor = skipSeparatingWhitespace(source, cursor, kept);
+    // After a removed block, the whitespace that followed it goes too when the kept text is empty or ends in one.
+    if (depth === 0 && keptEndsBlank) cursor = skipWhitespace(source, cursor);
   }
   if (!sawTag) return text;
-  return depth === 0 ? kept + source.slice(cursor) : kept;
+  if (depth === 0) keep(cursor, source.length);
+  return kept.join("");
 }
 
-/** After a removed block, the whitespace that followed it goes too when the kept text is empty or ends in one. */
-function skipSeparatingWhitespace(text: string, from: number, kept: string): number {
-  if (kept !== "" && !/\s$/.test(kept)) return from;
+function skipWhitespace(text: string, from: number): number {
   let at = from;
-  while (at < text.length && /\s/.test(text.charAt(at))) at += 1;
+  while (at < text.length && isBlank(text.charAt(at))) at += 1;
   return at;
+}
+
+function isBlank(char: string): boolean {
+  return /\s/.test(char);
 }
