@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from "vitest";
 import { replayDirective, streamBytes, streamEntries } from "../support/dify-streams.js";
 import { newOpenid } from "../support/dify-calls.js";
+import { readSseEvents, type SseEvent } from "../../src/dify/sse.js";
 
 /** Posts to the stand-in as the worker would and keeps every chunk the body arrived in. */
 async function replay(path: string, query: string, key = "app-test-key"): Promise<{ res: Response; chunks: Uint8Array[] }> {
@@ -40,6 +41,26 @@ describe("the Dify stand-in's replay mode", () => {
       expect(res.status, entry.file).toBe(200);
       expect(res.headers.get("content-type"), entry.file).toBe("text/event-stream; charset=utf-8");
       expect(concat(chunks), entry.file).toEqual(await streamBytes(name));
+    }
+  });
+
+  it("gives the worker's SSE reader the manifest's number of events for every stream, cut as replayed", async () => {
+    for (const entry of await streamEntries()) {
+      const name = entry.file.replace(/\.sse$/, "");
+      const { chunks } = await replay(ROUTE[entry.file] ?? "/chat-messages", replayDirective(name, { paceMs: 1 }));
+      // The chunks as the network delivered them, so the reader meets the replay's cuts.
+      let i = 0;
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const chunk = chunks[i++];
+          if (chunk === undefined) controller.close();
+          else controller.enqueue(chunk);
+        },
+      });
+      const events: SseEvent[] = [];
+      for await (const event of readSseEvents(body)) events.push(event);
+      expect(events, entry.file).toHaveLength(entry.events);
+      expect(events.every((e) => e.event === "ping" || JSON.parse(e.data) !== null)).toBe(true);
     }
   });
 

@@ -51,6 +51,7 @@ import { randomUUID } from "node:crypto";
 import { keepConnectionsOpen } from "./keep-alive.js";
 import { chineseProse } from "./prose.js";
 import { readFileSync } from "node:fs";
+import { serveToolFile } from "./dify/files.js";
 import { DEFAULT_PACING, STREAMS_DIR, recordedStreams, replayStream } from "./dify/replay.js";
 
 /** One call received by the stand-in, as tests see it through `GET /__calls`. */
@@ -245,6 +246,7 @@ export async function startMockDify(): Promise<MockServer> {
       res.end(stream.bytes);
       return;
     }
+    if (serveToolFile(req, res, (status, body) => sendJson(res, status, body))) return;
     const parsed = await readBody(req);
     const body = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<string, unknown>;
     const user = typeof body.user === "string" ? body.user : (url.searchParams.get("user") ?? "");

@@ -10,6 +10,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import type { ServerResponse } from "node:http";
 import { fileURLToPath } from "node:url";
+import { registerRecordedFiles } from "./files.js";
 
 /** The folder the recorded streams and their manifest live in. */
 export const STREAMS_DIR = fileURLToPath(new URL("../../fixtures/dify-streams/", import.meta.url));
@@ -24,6 +25,8 @@ export interface RecordedStream {
   route: StreamRoute;
   /** The conversation the stream belongs to (chat routes), so later questions may continue it. */
   conversationId?: string;
+  /** The stream's own clock at its start (its first `created_at`, seconds), for the files it signed. */
+  startedAtS?: number;
 }
 
 /** How to cut and pace a replay. */
@@ -58,12 +61,15 @@ export function recordedStreams(): Map<string, RecordedStream> {
  * only `message_id`, the workflow converter `workflow_run_id` (core/app/apps/{chat,completion,workflow}/
  * generate_response_converter.py).
  */
-function describe(bytes: Buffer): { route: StreamRoute; conversationId?: string } {
+function describe(bytes: Buffer): Omit<RecordedStream, "name" | "bytes"> {
   const line = bytes.toString("utf8").split("\n").find((l) => l.startsWith("data: "));
   const first = line === undefined ? {} : (JSON.parse(line.slice("data: ".length)) as Record<string, unknown>);
-  if (typeof first.conversation_id === "string") return { route: "chat", conversationId: first.conversation_id };
-  if (typeof first.workflow_run_id === "string" && first.message_id === undefined) return { route: "workflow" };
-  return { route: "completion" };
+  const data = typeof first.data === "object" && first.data !== null ? (first.data as Record<string, unknown>) : {};
+  const created = typeof first.created_at === "number" ? first.created_at : data.created_at;
+  const startedAtS = typeof created === "number" ? created : undefined;
+  if (typeof first.conversation_id === "string") return { route: "chat", conversationId: first.conversation_id, startedAtS };
+  if (typeof first.workflow_run_id === "string" && first.message_id === undefined) return { route: "workflow", startedAtS };
+  return { route: "completion", startedAtS };
 }
 
 /** mulberry32: a tiny seeded generator, so a failing cut pattern can be reproduced with `[seed=N]`. */
@@ -114,6 +120,7 @@ export async function replayStream(res: ServerResponse, stream: RecordedStream, 
   res.on("close", () => {
     closed = true;
   });
+  if (stream.startedAtS !== undefined) registerRecordedFiles(stream.bytes, stream.startedAtS);
   // Gunicorn sends the headers with the first body chunk: writeHead without flushHeaders does the same.
   res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8" });
   let from = 0;

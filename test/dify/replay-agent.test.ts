@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { streamEntry } from "../support/dify-streams.js";
+import {
+  asFollowerSees, askWithReplay, clientReplay, followUpConversation, resolvedFileUrl,
+} from "../support/replay-worker.js";
+
+const STREAM = "agent";
+
+describe(`recorded Dify stream ${STREAM}.sse (legacy agent-chat, function calling: no closing message)`, () => {
+  it("folds into the manifest's answer and the tool's image (relative URL resolved), with conversation and message", async () => {
+    const { expect: want } = await streamEntry(STREAM);
+    const answer = await (await clientReplay(STREAM, "chat")).run;
+    expect(answer.text).toBe(want.answer);
+    expect(answer.conversationId).toBe(want.conversation_id);
+    expect(answer.messageId).toBe(want.message_id);
+    expect(answer.files.map((f) => f.url)).toEqual(want.files!.map(resolvedFileUrl));
+  });
+
+  it("gives the follower the answer text once, and the next question continues its conversation", async () => {
+    const { expect: want } = await streamEntry(STREAM);
+    const { openid, reply } = await askWithReplay(STREAM);
+    const text = asFollowerSees(want.answer!);
+    expect(reply.content?.startsWith(text)).toBe(true);
+    expect(reply.content?.split(text)).toHaveLength(2);
+    expect(await followUpConversation(openid)).toBe(want.conversation_id);
+  });
+});
