@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ParagraphScanner } from "../../src/text/paragraphs.js";
 import { takeFinishedParagraphs } from "../../src/text/split.js";
 
 describe("takeFinishedParagraphs", () => {
@@ -72,5 +74,108 @@ describe("takeFinishedParagraphs", () => {
       const { done, rest } = takeFinishedParagraphs(text, 0);
       expect(done + rest).toBe(text);
     }
+  });
+});
+
+/** What progressive delivery took before the scanner: the one-shot function on the text after the last cut. */
+function oneShotCuts(prefixes: readonly string[], minBytes: number): string[] {
+  const taken: string[] = [];
+  let offset = 0;
+  for (const text of prefixes) {
+    const { done } = takeFinishedParagraphs(text.slice(offset), minBytes);
+    if (done !== "") taken.push(done);
+    offset += done.length;
+  }
+  return taken;
+}
+
+function scannerCuts(prefixes: readonly string[], minBytes: number): string[] {
+  const scanner = new ParagraphScanner();
+  return prefixes.map((text) => scanner.take(text, minBytes)).filter((done) => done !== "");
+}
+
+/** The growing text after each of `chunks` arrived. */
+function prefixesOf(chunks: readonly string[]): string[] {
+  let text = "";
+  return chunks.map((chunk) => (text += chunk));
+}
+
+/** Lines that exercise every rule: fences of both kinds, reasoning tags, blank lines, CJK, lists and quotes. */
+const LINES = [
+  "", "", "  ", "段落。", "plain words", "- item", "1. step", "> quote", "```", "```js", "````", "~~~", "  ```sh",
+  "Use ```x``` inline", "<think>", "</think>", "`<think>`", "<thinking>why</thinking>", "中文😀", "\r",
+];
+const answerText = fc.array(fc.constantFrom(...LINES), { maxLength: 40 }).map((lines) => lines.join("\n"));
+
+/** Cuts `text` into chunks whose lengths are drawn from `sizes` (cycled), as a stream would deliver it. */
+function chunked(text: string, sizes: readonly number[]): string[] {
+  const chunks: string[] = [];
+  for (let at = 0, i = 0; at < text.length; i += 1) {
+    const size = Math.max(1, sizes[i % sizes.length] ?? 1);
+    chunks.push(text.slice(at, at + size));
+    at += size;
+  }
+  return chunks;
+}
+
+describe("ParagraphScanner", () => {
+  it("takes finished paragraphs as they arrive, each only once", () => {
+    const scanner = new ParagraphScanner();
+    expect(scanner.take("First para", 1)).toBe("");
+    expect(scanner.take("First paragraph.\n\nSec", 1)).toBe("First paragraph.\n\n");
+    expect(scanner.offset).toBe(18);
+    expect(scanner.take("First paragraph.\n\nSecond.\n", 1)).toBe("");
+    expect(scanner.take("First paragraph.\n\nSecond.\n\nThird", 1)).toBe("Second.\n\n");
+    expect(scanner.take("First paragraph.\n\nSecond.\n\nThird", 1)).toBe("");
+  });
+
+  it("waits for the minimum size across calls and then takes everything finished", () => {
+    const scanner = new ParagraphScanner();
+    expect(scanner.take("ab\n\n", 10)).toBe("");
+    expect(scanner.take("ab\n\ncd\n\nefgh\n\ntail", 10)).toBe("ab\n\ncd\n\nefgh\n\n");
+  });
+
+  it("starts after paragraphs already taken from the same text", () => {
+    const text = "Sent before.\n\nNew one.\n\nrest";
+    const scanner = new ParagraphScanner(14);
+    expect(scanner.take(text, 1)).toBe("New one.\n\n");
+    expect(scanner.offset).toBe(text.length - 4);
+  });
+
+  it("reads only what arrived since the last call", () => {
+    // An open fence read earlier is remembered, so the blank line later is inside code; re-reading the (here
+    // deliberately different) old text would have found no fence and cut.
+    const scanner = new ParagraphScanner();
+    expect(scanner.take("```\n", 0)).toBe("");
+    expect(scanner.take("xxx\ncode\n\nmore", 0)).toBe("");
+  });
+
+  it("refuses a text shorter than the one already read", () => {
+    const scanner = new ParagraphScanner();
+    scanner.take("a long first paragraph\n\n", 1);
+    expect(() => scanner.take("short", 1)).toThrow(RangeError);
+  });
+
+  it("cuts a 52 KB list answer streamed in 8-character events exactly where the one-shot function does", () => {
+    const answer = Array.from({ length: 5200 }, (_, i) => (i % 40 === 39 ? "- item\n\n" : "- item 1\n")).join("");
+    const prefixes = prefixesOf(chunked(answer, [8]));
+    const cuts = scannerCuts(prefixes, 1024);
+    expect(cuts).toEqual(oneShotCuts(prefixes, 1024));
+    expect(cuts.join("").length).toBeGreaterThan(answer.length - 400);
+  });
+
+  it("gives the same cuts as the one-shot function for random answers and random chunkings", () => {
+    fc.assert(
+      fc.property(
+        answerText,
+        fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 0, max: 40 }),
+        (text, sizes, minBytes) => {
+          const prefixes = prefixesOf(chunked(text, sizes));
+          expect(scannerCuts(prefixes, minBytes)).toEqual(oneShotCuts(prefixes, minBytes));
+        },
+      ),
+      { seed: 20261201, numRuns: 2000 },
+    );
   });
 });

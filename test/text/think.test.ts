@@ -49,4 +49,19 @@ describe("stripThinking", () => {
   it("returns text without thinking unchanged", () => {
     expect(stripThinking("  plain\n\n text  ")).toBe("  plain\n\n text  ");
   });
+
+  it("keeps a long text of unclosed '<think' openings without '>' as written", () => {
+    const text = "<think a".repeat(10_000);
+    expect(stripThinking(text)).toBe(text);
+  });
+
+  it("removes each of thousands of small think blocks and keeps the text between them", () => {
+    const text = "<think>r</think>answer ".repeat(5_000);
+    expect(stripThinking(text)).toBe("answer ".repeat(5_000));
+  });
+
+  it("drops the whitespace after a removed block only where the kept text ends in whitespace", () => {
+    expect(stripThinking("a <think>x</think>  b")).toBe("a b");
+    expect(stripThinking("a<think>x</think>  b")).toBe("a  b");
+  });
 });
