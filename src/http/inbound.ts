@@ -53,8 +53,8 @@ function refuse(status: RefusedCallback["status"], reason: string): RefusedCallb
 }
 
 /**
- * Checks signature, timestamp, size, encryption and XML of a POST callback, in that order. `nowMs` is the clock the
- * timestamp is judged by (tests pass their own).
+ * Checks a POST callback's signature, timestamp, size, mode (plaintext only where allowed), msg_signature and XML,
+ * in that order. `nowMs` is the clock the timestamp is judged by (tests pass their own).
  */
 export async function acceptCallback(
   request: Request,
@@ -79,11 +79,16 @@ export async function acceptCallback(
     return refuse(400, "unreadable body");
   }
 
+  const plaintext = query.get("encrypt_type")?.toLowerCase() !== "aes";
+  const safeModeConfigured = config.wechat.encodingAesKey !== undefined;
+  // Refused before the body is parsed: an unsigned body is a forgery whatever it holds.
+  if (plaintext && safeModeConfigured && !config.wechat.acceptPlaintext) {
+    return refuse(403, "plaintext callback while safe mode is configured");
+  }
+
   try {
     const outer = parseWechatXml(body);
-    if (query.get("encrypt_type")?.toLowerCase() !== "aes") {
-      const safeModeConfigured = config.wechat.encodingAesKey !== undefined;
-      if (safeModeConfigured && !config.wechat.acceptPlaintext) return refuse(403, "plaintext callback while safe mode is configured");
+    if (plaintext) {
       if (outer.MsgType === undefined && outer.Encrypt !== undefined) return refuse(400, "encrypted body without encrypt_type=aes");
       const message = toInboundMessage(outer);
       if (safeModeConfigured) log.warn("plaintext_accepted", { reason: "WECHAT_ACCEPT_PLAINTEXT is true", msgType: message.type });

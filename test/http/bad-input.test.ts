@@ -4,7 +4,9 @@ import { MAX_BODY_BYTES } from "../../src/http/inbound";
 import { WechatCipher } from "../../src/wechat/crypto";
 import { wechatSignature } from "../../src/wechat/signature";
 import { buildWechatXml } from "../../src/wechat/xml";
+import type { AppEnv } from "../../src/config";
 import { difyAsks, newOpenid } from "../support/dify-calls";
+import { callWorker, plaintextDeployment, safeDeployment } from "../support/deployments";
 import { NO_FOOTPRINT, followerFootprint } from "../support/state-probe";
 import {
   TEST_ACCOUNT,
@@ -22,9 +24,9 @@ const BASE = "https://wechat.example/wechat";
 /** A well-formed key that is not the configured one. */
 const OTHER_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG";
 
-/** A query signed with the test token, plus any extra values (added after signing: they are not signed). */
+/** A query signed with the test token now, plus any extra values (added after signing: they are not signed). */
 async function signedQuery(extra: Record<string, string> = {}): Promise<URLSearchParams> {
-  const timestamp = "1700000000";
+  const timestamp = String(Math.floor(Date.now() / 1000));
   const nonce = "424242";
   const query = new URLSearchParams({ signature: await wechatSignature([TEST_TOKEN, timestamp, nonce]), timestamp, nonce });
   for (const [name, value] of Object.entries(extra)) query.set(name, value);
@@ -37,8 +39,8 @@ async function signedPost(body: BodyInit | null, extra: Record<string, string> =
 }
 
 /** A safe-mode POST carrying `encrypt` as given, with both signatures valid for it, so only decryption can refuse it. */
-async function safePost(encrypt: string): Promise<Request> {
-  const query = await signedQuery({ encrypt_type: "aes" });
+async function safePost(encrypt: string, extra: Record<string, string> = {}): Promise<Request> {
+  const query = await signedQuery({ encrypt_type: "aes", ...extra });
   query.set("msg_signature", await wechatSignature([TEST_TOKEN, query.get("timestamp") ?? "", query.get("nonce") ?? "", encrypt]));
   const body = buildWechatXml([["ToUserName", TEST_ACCOUNT], ["Encrypt", encrypt]]);
   return new Request(`${BASE}?${query}`, { method: "POST", body });
@@ -54,6 +56,18 @@ async function expectRefused(request: Request, status: 400 | 403 | 413, openid: 
   const res = await exports.default.fetch(request);
   await res.text();
   expect(res.status).toBe(status);
+  expect(await followerFootprint(openid)).toEqual(NO_FOOTPRINT);
+}
+
+/**
+ * Sends a malformed message both ways a deployment can read it, and asserts 400 and no trace for each: as the
+ * plaintext body an account without an AES key receives, and sealed inside a valid safe-mode envelope.
+ */
+async function expectMalformedRefused(xml: string, openid: string, extra: Record<string, string> = {}): Promise<void> {
+  const plain = await callWorker(await signedPost(xml, extra), plaintextDeployment);
+  const safe = await exports.default.fetch(await safePost(await sealed(xml), { openid, ...extra }));
+  expect([plain.status, safe.status]).toEqual([400, 400]);
+  // One probe after both: probing creates the (empty) object, which would fool a second probe.
   expect(await followerFootprint(openid)).toEqual(NO_FOOTPRINT);
 }
 
@@ -177,7 +191,12 @@ describe("POST /wechat refuses what cannot be decrypted with 400 and changes not
   it("refuses an encrypted body posted without encrypt_type", async () => {
     const openid = newOpenid("no-enctype");
     const valid = await wechatPost(textMessageXml({ openid, content: "hi" }), { mode: "safe" });
-    await expectRefused(await repost(valid, withQuery(valid, { encrypt_type: undefined })), 400, openid);
+    const stripped = withQuery(valid, { encrypt_type: undefined });
+    const body = await valid.text();
+    const send = (deployment: AppEnv) => callWorker(new Request(stripped, { method: "POST", body }), deployment);
+    // Without encrypt_type it is a plaintext callback: forbidden where a key is set, malformed where none is.
+    expect([(await send(safeDeployment)).status, (await send(plaintextDeployment)).status]).toEqual([403, 400]);
+    expect(await followerFootprint(openid)).toEqual(NO_FOOTPRINT);
   });
 
   it("refuses a well-encrypted message whose inner XML is malformed", async () => {
@@ -190,41 +209,44 @@ describe("POST /wechat refuses malformed messages with 400 and changes nothing",
   it("refuses malformed XML", async () => {
     const openid = newOpenid("malformed");
     const xml = textMessageXml({ openid, content: "hi" }).replace("</xml>", "");
-    await expectRefused(await signedPost(xml), 400, openid);
+    await expectMalformedRefused(xml, openid);
   });
 
   it("refuses an empty body", async () => {
     const openid = newOpenid("empty");
-    await expectRefused(await signedPost("", { openid }), 400, openid);
+    await expectMalformedRefused("", openid, { openid });
   });
 
   it("refuses a POST with no body at all", async () => {
     const openid = newOpenid("nobody");
-    await expectRefused(await signedPost(null, { openid }), 400, openid);
+    const plain = await callWorker(await signedPost(null, { openid }), plaintextDeployment);
+    const safe = await exports.default.fetch(await signedPost(null, { openid, encrypt_type: "aes", msg_signature: "0".repeat(40) }));
+    expect([plain.status, safe.status]).toEqual([400, 400]);
+    expect(await followerFootprint(openid)).toEqual(NO_FOOTPRINT);
   });
 
   it("refuses XML without FromUserName", async () => {
     const openid = newOpenid("no-from");
     const xml = messageXml({ ToUserName: TEST_ACCOUNT, CreateTime: 1700000000, MsgType: "text", Content: "hi", MsgId: "1" });
-    await expectRefused(await signedPost(xml, { openid }), 400, openid);
+    await expectMalformedRefused(xml, openid, { openid });
   });
 
   it("refuses XML whose root is not <xml>", async () => {
     const openid = newOpenid("root");
     const xml = textMessageXml({ openid, content: "hi" }).replace(/^<xml>/, "<msg>").replace(/<\/xml>$/, "</msg>");
-    await expectRefused(await signedPost(xml), 400, openid);
+    await expectMalformedRefused(xml, openid);
   });
 
   it("refuses a message whose CreateTime is not a number", async () => {
     const openid = newOpenid("bad-time");
     const xml = messageXml({ ToUserName: TEST_ACCOUNT, FromUserName: openid, CreateTime: "soon", MsgType: "text", Content: "hi" });
-    await expectRefused(await signedPost(xml), 400, openid);
+    await expectMalformedRefused(xml, openid);
   });
 
   it("refuses a message with a field given twice", async () => {
     const openid = newOpenid("twice");
     const xml = textMessageXml({ openid, content: "hi" }).replace("</xml>", "<Content>again</Content></xml>");
-    await expectRefused(await signedPost(xml), 400, openid);
+    await expectMalformedRefused(xml, openid);
   });
 
   it("refuses a location whose coordinates are not numbers", async () => {
@@ -233,7 +255,7 @@ describe("POST /wechat refuses malformed messages with 400 and changes nothing",
       ToUserName: TEST_ACCOUNT, FromUserName: openid, CreateTime: 1700000000, MsgType: "location",
       Location_X: "north", Location_Y: "113.3", Scale: 20, Label: "x", MsgId: "2",
     });
-    await expectRefused(await signedPost(xml), 400, openid);
+    await expectMalformedRefused(xml, openid);
   });
 
   it("refuses XML that declares entities in a DOCTYPE", async () => {
@@ -241,7 +263,7 @@ describe("POST /wechat refuses malformed messages with 400 and changes nothing",
     const xml = `<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY who "${openid}">]>` +
       `<xml><ToUserName>${TEST_ACCOUNT}</ToUserName><FromUserName>&who;</FromUserName><CreateTime>1700000000</CreateTime>` +
       `<MsgType>text</MsgType><Content>hi</Content><MsgId>3</MsgId></xml>`;
-    await expectRefused(await signedPost(xml, { openid }), 400, openid);
+    await expectMalformedRefused(xml, openid, { openid });
   });
 
   it("refuses an entity-expansion bomb (billion laughs)", async () => {
@@ -250,7 +272,7 @@ describe("POST /wechat refuses malformed messages with 400 and changes nothing",
     const xml = `<!DOCTYPE xml [<!ENTITY l0 "lol">${levels}]>` +
       `<xml><ToUserName>${TEST_ACCOUNT}</ToUserName><FromUserName>${openid}</FromUserName><CreateTime>1700000000</CreateTime>` +
       `<MsgType>text</MsgType><Content>&l9;</Content><MsgId>4</MsgId></xml>`;
-    await expectRefused(await signedPost(xml), 400, openid);
+    await expectMalformedRefused(xml, openid);
   });
 
   it("refuses an external entity (XXE)", async () => {
@@ -258,7 +280,7 @@ describe("POST /wechat refuses malformed messages with 400 and changes nothing",
     const xml = `<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>` +
       `<xml><ToUserName>${TEST_ACCOUNT}</ToUserName><FromUserName>${openid}</FromUserName><CreateTime>1700000000</CreateTime>` +
       `<MsgType>text</MsgType><Content>&x;</Content><MsgId>5</MsgId></xml>`;
-    await expectRefused(await signedPost(xml), 400, openid);
+    await expectMalformedRefused(xml, openid);
   });
 
   // A DOCTYPE the parser reads but a text pre-check skips, because a CDATA opener sits in a comment, a processing
@@ -277,7 +299,7 @@ describe("POST /wechat refuses malformed messages with 400 and changes nothing",
       const xml = inRoot === ""
         ? `${before}${dtd}${after}<xml>${fields}</xml>`
         : `<xml>${inRoot}${dtd}${fields}<End b="]]>"/></xml>`;
-      await expectRefused(await signedPost(xml, { openid }), 400, openid);
+      await expectMalformedRefused(xml, openid, { openid });
     });
   }
 });
@@ -290,9 +312,11 @@ describe("POST /wechat refuses bodies over 64 KiB with 413 and changes nothing",
     return xml.replace("</xml>", `${" ".repeat(padding)}</xml>`);
   }
 
+  // The cap is checked before the mode, so the refusals below hold for both kinds of deployment; the largest
+  // accepted body is shown on an account in plaintext mode, where the body is the message itself.
   it("answers a valid message of exactly 64 KiB", async () => {
     const openid = newOpenid("at-cap");
-    const res = await exports.default.fetch(await signedPost(paddedMessage(openid, MAX_BODY_BYTES)));
+    const res = await callWorker(await signedPost(paddedMessage(openid, MAX_BODY_BYTES)), plaintextDeployment);
     expect((await readReply(res)).content).toBe("echo: big");
   });
 
@@ -351,13 +375,14 @@ describe("GET /wechat (server verification) refuses bad requests", () => {
 });
 
 describe("a replayed request", () => {
+  const deployments = { plain: plaintextDeployment, safe: safeDeployment };
   for (const mode of ["plain", "safe"] as const) {
     it(`gets the same reply in ${mode} mode after the answer was delivered, without asking Dify again`, async () => {
       const openid = newOpenid(`replay-${mode}`);
       const xml = textMessageXml({ openid, content: "再问一次" });
-      const first = await readReply(await exports.default.fetch(await wechatPost(xml, { mode })), mode);
+      const first = await readReply(await callWorker(await wechatPost(xml, { mode }), deployments[mode]), mode);
       expect(first.content).toBe("echo: 再问一次");
-      const replay = await readReply(await exports.default.fetch(await wechatPost(xml, { mode })), mode);
+      const replay = await readReply(await callWorker(await wechatPost(xml, { mode }), deployments[mode]), mode);
       expect(replay.status).toBe(200);
       expect(replay.content).toBe(first.content);
       expect(await difyAsks(openid)).toHaveLength(1);

@@ -1,11 +1,11 @@
-import { env } from "cloudflare:workers";
-import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi, type MockInstance } from "vitest";
-import worker from "../../src/index";
+import type { AppEnv } from "../../src/config";
 import { WechatCipher } from "../../src/wechat/crypto";
+import { isFreshTimestamp } from "../../src/wechat/freshness";
 import { wechatSignature } from "../../src/wechat/signature";
 import { buildWechatXml, parseWechatXml } from "../../src/wechat/xml";
+import { callWorker, plaintextDeployment, safeDeployment } from "../support/deployments";
 import { NO_FOOTPRINT, followerFootprint } from "../support/state-probe";
 import { TEST_ACCOUNT, TEST_AES_KEY, TEST_APP_ID, TEST_TOKEN, eventXml, messageXml, textMessageXml } from "../support/wechat-fixtures";
 
@@ -17,6 +17,9 @@ import { TEST_ACCOUNT, TEST_AES_KEY, TEST_APP_ID, TEST_TOKEN, eventXml, messageX
  * Requests go straight to the worker's default export with the test environment, not through
  * `exports.default.fetch`: in @cloudflare/vitest-pool-workers each call through that loopback gets slower the more
  * calls the file has made (cloudflare/workers-sdk#15446), which turns a few thousand cases into many minutes.
+ *
+ * Two deployments: the test project's, with an AES key (safe mode: every signed plaintext body is refused with 403),
+ * and the same without a key (plaintext mode), where plaintext bodies reach the XML parser.
  */
 
 const SEED = 20_261_126;
@@ -39,12 +42,11 @@ function freshOpenid(label: string): string {
   return `o_fz_${label}_${runTag}_${openidCounter}`;
 }
 
-/** One request through the worker's own fetch handler; whatever it throws reaches the property and fails it. */
-async function callWorker(request: Request): Promise<Response> {
-  const ctx = createExecutionContext();
-  const response = await worker.fetch(request, env, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
+/** Stands for the current time in generated query values; replaced when the request is built. */
+const NOW = "@now";
+
+function nowSeconds(): string {
+  return String(Math.floor(Date.now() / 1000));
 }
 
 /** sha1 signature for the test token over the query's timestamp and nonce, as WeChat computes it. */
@@ -54,7 +56,7 @@ function sign(timestamp: string, nonce: string): Promise<string> {
 
 /** A POST /wechat with a valid `signature` (it covers only token, timestamp and nonce) and any body. */
 async function signedPost(body: BodyInit, extra: Record<string, string> = {}): Promise<Request> {
-  const timestamp = "1700000000";
+  const timestamp = nowSeconds();
   const nonce = "31337";
   const query = new URLSearchParams({ signature: await sign(timestamp, nonce), timestamp, nonce, ...extra });
   return new Request(`${BASE}?${query}`, { method: "POST", body });
@@ -64,7 +66,7 @@ async function signedPost(body: BodyInit, extra: Record<string, string> = {}): P
 async function safePost(encrypt: string, openid: string): Promise<Request> {
   const body = buildWechatXml([["ToUserName", TEST_ACCOUNT], ["Encrypt", encrypt]]);
   const seen = tryParse(body)?.["Encrypt"] ?? encrypt;
-  const timestamp = "1700000000";
+  const timestamp = nowSeconds();
   const nonce = "27182";
   const query = new URLSearchParams({
     signature: await sign(timestamp, nonce),
@@ -98,9 +100,9 @@ let consoleErrors: MockInstance<typeof console.error> | undefined;
  * WeChat never sees a crash page; reaching it (or failing to reach the session) is a crash all the same, so the
  * lines it logs fail the case.
  */
-async function send(request: Request): Promise<{ status: number; body: string }> {
+async function send(request: Request, deployment: AppEnv = safeDeployment): Promise<{ status: number; body: string }> {
   const mark = consoleErrors?.mock.calls.length ?? 0;
-  const res = await callWorker(request);
+  const res = await callWorker(request, deployment);
   const body = await res.text();
   const crashes = (consoleErrors?.mock.calls.slice(mark) ?? [])
     .map((args) => String(args[0]))
@@ -110,13 +112,19 @@ async function send(request: Request): Promise<{ status: number; body: string }>
 }
 
 /**
- * Sends `request` and checks the outcome: an allowed status (and one of `exactly`, when given) and, for a sampled
- * refusal, that `openid` was left untouched.
+ * Sends `request` to `deployment` and checks the outcome: an allowed status (and one of `exactly`, when given) and,
+ * for a sampled refusal, that `openid` was left untouched.
  */
-async function sendAndCheck(request: Request, openid: string, probe: () => boolean, exactly?: readonly number[]): Promise<number> {
-  const { status } = await send(request);
-  expect([200, 400, 403, 413]).toContain(status);
+async function sendAndCheck(
+  request: Request,
+  openid: string,
+  probe: () => boolean,
+  exactly?: readonly number[],
+  deployment: AppEnv = safeDeployment,
+): Promise<number> {
+  const { status } = await send(request, deployment);
   if (exactly) expect(exactly).toContain(status);
+  else expect([200, 400, 403, 413]).toContain(status);
   if (status >= 400 && probe()) expect(await followerFootprint(openid)).toEqual(NO_FOOTPRINT);
   return status;
 }
@@ -128,8 +136,15 @@ async function sendAndCheck(request: Request, openid: string, probe: () => boole
 const queryValue = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: "binary", maxLength: 40 }),
-  fc.constantFrom("", "aes", "AES", "raw", "1700000000", "-1", "0".repeat(40), "%", "%zz", "+", "&", "=", "#"),
+  fc.constantFrom("", "aes", "AES", "raw", "1700000000", NOW, NOW, "-1", "0".repeat(40), "%", "%zz", "+", "&", "=", "#"),
 );
+
+/** A query holding `params`, with {@link NOW} replaced by the current time. */
+function queryOf(params: Record<string, string>): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) query.set(name, value === NOW ? nowSeconds() : value);
+  return query;
+}
 
 /** Query parameters: mostly the names WeChat signs and reads, sometimes anything (including __proto__). */
 const queryParams = fc.dictionary(
@@ -320,16 +335,15 @@ describe("fuzzing the WeChat callback", () => {
   });
 
   describe("random query strings", () => {
-    it("GET answers 403 unless signed, then echoes echostr exactly or refuses an empty one with 400", async () => {
+    it("GET answers 403 unless signed and fresh, then echoes echostr exactly or refuses an empty one with 400", async () => {
       await fc.assert(
         fc.asyncProperty(queryParams, fc.boolean(), async (params, signIt) => {
-          const query = new URLSearchParams();
-          for (const [name, value] of Object.entries(params)) query.set(name, value);
-          if (signIt) query.set("signature", await sign(query.get("timestamp") ?? "", query.get("nonce") ?? ""));
-          if (signIt && !query.has("timestamp")) query.set("timestamp", "");
+          const query = queryOf(params);
+          if (signIt && !query.has("timestamp")) query.set("timestamp", nowSeconds());
           if (signIt && !query.has("nonce")) query.set("nonce", "");
+          if (signIt) query.set("signature", await sign(query.get("timestamp") ?? "", query.get("nonce") ?? ""));
           const { status, body } = await send(new Request(`${BASE}?${query}`));
-          if (!signIt) {
+          if (!signIt || !isFreshTimestamp(query.get("timestamp"))) {
             expect(status).toBe(403);
             return;
           }
@@ -359,37 +373,48 @@ describe("fuzzing the WeChat callback", () => {
       );
     });
 
-    it("POST with random query values is refused with 403 unless signed, and refusals leave no trace", async () => {
-      const probe = everyNth(PROBE_EVERY);
-      await fc.assert(
-        fc.asyncProperty(queryParams, fc.boolean(), async (params, signIt) => {
-          const openid = freshOpenid("postq");
-          const query = new URLSearchParams();
-          for (const [name, value] of Object.entries(params)) query.set(name, value);
-          if (signIt) {
-            const timestamp = query.get("timestamp") ?? "1700000000";
-            const nonce = query.get("nonce") ?? "1";
-            query.set("timestamp", timestamp);
-            query.set("nonce", nonce);
-            query.set("signature", await sign(timestamp, nonce));
-          }
-          const request = new Request(`${BASE}?${query}`, { method: "POST", body: textMessageXml({ openid, content: "hi" }) });
-          const status = await sendAndCheck(request, openid, probe, signIt ? [200, 400, 403] : [403]);
-          // Signed: a plain message is answered, unless the query claims safe mode (then its msg_signature decides).
-          if (signIt && query.get("encrypt_type")?.toLowerCase() !== "aes") expect(status).toBe(200);
-        }),
-        { seed: SEED + 2, numRuns: RUNS },
-      );
-    });
+    const deployments: Array<[string, AppEnv, number]> = [
+      ["a safe-mode deployment, which refuses it", safeDeployment, 403],
+      ["a plaintext deployment, which answers it", plaintextDeployment, 200],
+    ];
+    for (const [[name, deployment, plainStatus], seed] of deployments.map((d, i) => [d, SEED + 2 + i * 100] as const)) {
+      it(`POST of a plain message with random query values to ${name}: 403 unless signed and fresh, no trace when refused`, async () => {
+        const probe = everyNth(PROBE_EVERY);
+        await fc.assert(
+          fc.asyncProperty(queryParams, fc.boolean(), async (params, signIt) => {
+            const openid = freshOpenid("postq");
+            const query = queryOf(params);
+            if (signIt) {
+              const timestamp = query.get("timestamp") ?? nowSeconds();
+              const nonce = query.get("nonce") ?? "1";
+              query.set("timestamp", timestamp);
+              query.set("nonce", nonce);
+              query.set("signature", await sign(timestamp, nonce));
+            }
+            const request = new Request(`${BASE}?${query}`, { method: "POST", body: textMessageXml({ openid, content: "hi" }) });
+            // A claim of safe mode where no key is set is the owner's configuration error, reported as 500.
+            const claimsAes = query.get("encrypt_type")?.toLowerCase() === "aes";
+            const allowed = !signIt ? [403] : claimsAes && deployment === plaintextDeployment ? [403, 500] : [200, 400, 403];
+            const status = await sendAndCheck(request, openid, probe, allowed, deployment);
+            // Signed and fresh: the plain message's fate is the deployment's, unless the query claims safe mode (then
+            // its msg_signature decides).
+            const fresh = signIt && isFreshTimestamp(query.get("timestamp"));
+            if (!fresh) expect(status).toBe(403);
+            else if (!claimsAes) expect(status).toBe(plainStatus);
+          }),
+          { seed, numRuns: RUNS },
+        );
+      });
+    }
   });
 
-  describe("random bodies with a valid signature", () => {
+  describe("random bodies with a valid signature (to a plaintext deployment unless said otherwise)", () => {
     it("refuses random text with 400 and leaves no trace", async () => {
       const probe = everyNth(PROBE_EVERY);
       await fc.assert(
         fc.asyncProperty(fc.string({ unit: "binary", maxLength: 2_000 }), async (text) => {
           const openid = freshOpenid("rtext");
-          await sendAndCheck(await signedPost(text, { openid }), openid, probe, [400]);
+          await sendAndCheck(await signedPost(text, { openid }), openid, probe, [400], plaintextDeployment);
         }),
         { seed: SEED + 3, numRuns: RUNS },
       );
@@ -400,7 +425,7 @@ describe("fuzzing the WeChat callback", () => {
       await fc.assert(
         fc.asyncProperty(fc.uint8Array({ maxLength: 2_000 }), async (bytes) => {
           const openid = freshOpenid("rbytes");
-          await sendAndCheck(await signedPost(bytes, { openid }), openid, probe, [400]);
+          await sendAndCheck(await signedPost(bytes, { openid }), openid, probe, [400], plaintextDeployment);
         }),
         { seed: SEED + 4, numRuns: RUNS },
       );
@@ -412,7 +437,7 @@ describe("fuzzing the WeChat callback", () => {
         fc.asyncProperty(fc.nat({ max: 5 }), xmlMutations, async (kind, mutations) => {
           const openid = freshOpenid("mut");
           const xml = baseMessages(openid)[kind] ?? "";
-          await sendAndCheck(await signedPost(mutate(encoder.encode(xml), mutations)), openid, probe, [200, 400]);
+          await sendAndCheck(await signedPost(mutate(encoder.encode(xml), mutations)), openid, probe, [200, 400], plaintextDeployment);
         }),
         { seed: SEED + 5, numRuns: 300 },
       );
@@ -423,7 +448,7 @@ describe("fuzzing the WeChat callback", () => {
       await fc.assert(
         fc.asyncProperty(bigDocument, async (build) => {
           const openid = freshOpenid("big");
-          await sendAndCheck(await signedPost(build(openid)), openid, probe, [200, 400, 413]);
+          await sendAndCheck(await signedPost(build(openid)), openid, probe, [200, 400, 413], plaintextDeployment);
         }),
         { seed: SEED + 6, numRuns: BIG_RUNS },
       );
@@ -434,9 +459,28 @@ describe("fuzzing the WeChat callback", () => {
       await fc.assert(
         fc.asyncProperty(entityDocument, async (build) => {
           const openid = freshOpenid("ent");
-          await sendAndCheck(await signedPost(build(openid), { openid }), openid, probe, [400]);
+          await sendAndCheck(await signedPost(build(openid), { openid }), openid, probe, [400], plaintextDeployment);
         }),
         { seed: SEED + 7, numRuns: RUNS },
+      );
+    });
+
+    it("refuses every signed plaintext body with 403 where an AES key is set, whatever it holds, leaving no trace", async () => {
+      const probe = everyNth(PROBE_EVERY);
+      const body = fc.oneof(
+        fc.string({ unit: "binary", maxLength: 600 }).map((text) => () => text),
+        fc.tuple(fc.nat({ max: 5 }), fc.option(xmlMutations, { nil: undefined })).map(([kind, mutations]) => (openid: string) => {
+          const xml = baseMessages(openid)[kind] ?? "";
+          return mutations === undefined ? xml : new TextDecoder().decode(mutate(encoder.encode(xml), mutations));
+        }),
+        entityDocument,
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (build) => {
+          const openid = freshOpenid("forged");
+          await sendAndCheck(await signedPost(build(openid), { openid }), openid, probe, [403]);
+        }),
+        { seed: SEED + 12, numRuns: RUNS },
       );
     });
   });
