@@ -13,6 +13,8 @@ export const ACCESS_TOKEN_STORE_NAME = "default";
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 /** Storage key of the cached {token, expiresAt}. */
 const STORAGE_KEY = "token";
+/** After a forced refresh failed, the next one is tried no sooner than this (WeChat allows 20 forced refreshes a day). */
+export const FORCED_REFRESH_RETRY_MS = 30_000;
 /** WeChat's own code for "secret missing", so callers treat a missing WECHAT_APP_SECRET like any "stop" error. */
 const ERRCODE_SECRET_MISSING = 41004;
 
@@ -21,8 +23,13 @@ export class AccessTokenStore extends DurableObject<Env> {
   #cached: StableToken | undefined;
   /** The fetch every concurrent caller waits on, so a burst of callers costs one stable_token call. */
   #inflight: Promise<StableToken> | undefined;
-  /** The last token we force-refreshed away, so a burst of reports about it forces only once (20 a day max). */
+  /**
+   * The last token we force-refreshed away, so a burst of reports about it forces only once (20 a day max). Set only
+   * once the refresh succeeded: a failed one must not pin the rejected token.
+   */
   #forcedFor: string | undefined;
+  /** A forced refresh of this token failed at this time: the next caller retries it after FORCED_REFRESH_RETRY_MS. */
+  #forceFailed: { token: string | undefined; at: number; error: unknown } | undefined;
 
   /** Loads the cached token; SQLite-backed storage reads synchronously, so no input gate is needed. */
   constructor(ctx: DurableObjectState, env: Env) {
@@ -46,6 +53,11 @@ export class AccessTokenStore extends DurableObject<Env> {
     const isRejected = rejected !== undefined && cached?.token === rejected;
     const force = isRejected && this.#forcedFor !== rejected;
     if (!stale && !force) return cached.token;
+    const failed = this.#forceFailed;
+    if (force && failed !== undefined && failed.token === rejected && Date.now() - failed.at < FORCED_REFRESH_RETRY_MS) {
+      // WeChat refused this token and the refresh just failed: say so rather than hand out the refused token.
+      throw failed.error;
+    }
     return (await this.#refresh(force)).token;
   }
 
@@ -58,17 +70,25 @@ export class AccessTokenStore extends DurableObject<Env> {
         "WECHAT_APP_SECRET is not set; the customer-service API needs it (wrangler secret put WECHAT_APP_SECRET)",
       ));
     }
-    if (force) this.#forcedFor = this.#cached?.token;
+    const refusedToken = this.#cached?.token;
     const fetching = fetchStableToken({
       apiBase,
       appId,
       appSecret,
       forceRefresh: force,
-    }).then((fresh) => {
-      this.#cached = fresh;
-      this.ctx.storage.kv.put(STORAGE_KEY, fresh);
-      return fresh;
-    });
+    }).then(
+      (fresh) => {
+        if (force) this.#forcedFor = refusedToken;
+        this.#forceFailed = undefined;
+        this.#cached = fresh;
+        this.ctx.storage.kv.put(STORAGE_KEY, fresh);
+        return fresh;
+      },
+      (error: unknown) => {
+        if (force) this.#forceFailed = { token: refusedToken, at: Date.now(), error };
+        throw error;
+      },
+    );
     const shared = fetching.finally(() => {
       this.#inflight = undefined;
     });

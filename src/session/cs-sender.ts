@@ -8,6 +8,7 @@ import type { WechatApiClient } from "../wechat/api-client";
 import { describeError, log } from "../log";
 import { downloadImage, imageExtension } from "./image-download";
 import type { SessionStore } from "./store";
+import { SubrequestBudgetError } from "./subrequests";
 
 /** Retries of a busy (-1) or unreachable API before the parts are left for "1". */
 export const MAX_SEND_RETRIES = 6;
@@ -19,12 +20,22 @@ const NOT_BEFORE_KEY = "cs_not_before";
 export type SendOutcome =
   | { state: "idle" }
   | { state: "retry"; at: number }
-  | { state: "wait"; until: number };
+  | { state: "wait"; until: number }
+  /** This invocation has no outbound calls left for another send: a later one carries on. */
+  | { state: "deferred" };
+
+/** Outbound calls one CS send may take at most (an answer image: download, token, upload, token, send). */
+export const CALLS_PER_SEND = 5;
 
 /** Keeps CS parts back until `until` (so a passive reply reaches the follower before the parts that follow it). */
 export function holdCsUntil(store: SessionStore, until: number): void {
   const current = Number(store.meta(NOT_BEFORE_KEY) ?? 0);
   if (until > current) store.setMeta(NOT_BEFORE_KEY, String(until));
+}
+
+/** Until when CS parts are held back (0 when they are not). */
+export function csNotBefore(store: SessionStore): number {
+  return Number(store.meta(NOT_BEFORE_KEY) ?? 0);
 }
 
 /** When a backed-off retry is due, if one is. */
@@ -45,12 +56,13 @@ export function leaveQueuedForPull(store: SessionStore): number {
  * Returns false when the image could not be fetched or uploaded, so the caller sends its link instead; WeChat's own
  * refusals of the send itself are thrown like any send error.
  */
-async function sendImage(api: WechatApiClient, openid: string, url: string): Promise<boolean> {
+async function sendImage(api: WechatApiClient, openid: string, url: string, fetcher?: typeof fetch): Promise<boolean> {
   let mediaId: string;
   try {
-    const { bytes, contentType } = await downloadImage(url, "image/png");
+    const { bytes, contentType } = await downloadImage(url, "image/png", fetcher);
     mediaId = await api.uploadImage(bytes, `answer.${imageExtension(contentType)}`, contentType);
   } catch (error) {
+    if (error instanceof SubrequestBudgetError) throw error;
     log.warn("cs_image_fallback_to_link", describeError(error));
     return false;
   }
@@ -58,18 +70,28 @@ async function sendImage(api: WechatApiClient, openid: string, url: string): Pro
   return true;
 }
 
-/**
- * Sends every queued part now due. `logFields` are added to each log line (hashed user, etc.); `logKey` turns a job
- * key into its loggable form (no raw openid).
- */
+/** How one send round is run. */
+export interface SendRound {
+  now: () => number;
+  /** Added to each log line (hashed user, etc.). */
+  logFields: Record<string, unknown>;
+  /** Turns a job key into its loggable form (no raw openid). */
+  logKey?: (key: string) => string;
+  /** Outbound calls this invocation still has; a send starts only when it could finish within them. */
+  callsLeft?: () => number;
+  /** The invocation's counted fetch, for answer images. */
+  fetcher?: typeof fetch;
+}
+
+/** Sends every queued part now due, in order, each exactly once. */
 export async function sendQueuedParts(
   store: SessionStore,
   api: WechatApiClient,
   openid: string,
-  now: () => number,
-  logFields: Record<string, unknown>,
-  logKey: (key: string) => string = (key) => key,
+  round: SendRound,
 ): Promise<SendOutcome> {
+  const { now, logFields } = round;
+  const logKey = round.logKey ?? ((key: string) => key);
   for (;;) {
     const notBefore = Number(store.meta(NOT_BEFORE_KEY) ?? 0);
     if (notBefore > now()) return { state: "wait", until: notBefore };
@@ -77,15 +99,20 @@ export async function sendQueuedParts(
     if (retryAt !== undefined && retryAt > now()) return { state: "retry", at: retryAt };
     const part = store.partsWith("cs-queued")[0];
     if (part === undefined) return { state: "idle" };
+    if (round.callsLeft !== undefined && round.callsLeft() < CALLS_PER_SEND) return { state: "deferred" };
 
     store.setPartVia(part.job, part.idx, "cs-sending");
     try {
-      if (part.media === null || !(await sendImage(api, openid, part.media))) await api.sendText(openid, part.text);
+      if (part.media === null || !(await sendImage(api, openid, part.media, round.fetcher))) await api.sendText(openid, part.text);
       store.setPartVia(part.job, part.idx, "cs", now());
       store.setMeta(RETRY_KEY, undefined);
       store.setMeta(RETRY_AT_KEY, undefined);
       log.info("cs_sent", { ...logFields, key: logKey(part.job), part: part.idx });
     } catch (error) {
+      if (error instanceof SubrequestBudgetError) {
+        store.setPartVia(part.job, part.idx, "cs-queued");
+        return { state: "deferred" };
+      }
       const retries = Number(store.meta(RETRY_KEY) ?? 0);
       const action = error instanceof WechatApiError ? error.action : "retry-later";
       if (action !== "stop" && retries < MAX_SEND_RETRIES) {

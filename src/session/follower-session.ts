@@ -1,12 +1,20 @@
 /**
- * One Durable Object per follower (openid). It is the single place where that follower's messages meet:
+ * One Durable Object per follower (openid): the single place where that follower's messages meet. This class is
+ * wiring only; each concern has its module:
+ *
+ * | state \ event            | WeChat retry       | "1"                | alarm                   | restart           | stream event       | CS result        |
+ * |--------------------------|--------------------|--------------------|-------------------------|-------------------|--------------------|------------------|
+ * | queued                   | `receive` waits    | `intake` (busy cap: `admit`) | `alarm` starts it (one job per run) | stays queued | —          | —                |
+ * | running, window open     | `replyIfReady`     | `replyIfReady`     | `alarm` waits for it    | `requeueRunning`  | —                  | —                |
+ * | running, window closed   | stored reply       | `replyIfReady` (pull) | `alarm` waits, sends | `requeueRunning` (re-asks capped) | `ProgressiveStream` | `sendQueuedParts` |
+ * | done, window open        | `replyIfReady`     | `replyIfReady`     | `closeExpiredWindows`   | nothing lost      | —                  | —                |
+ * | done, window closed      | stored reply       | `takePulledPart`   | `sendDueParts`, clean-up | `cs-sending` → `cs-queued` | —      | `sendQueuedParts` |
  *
  * - WeChat's retries of a message find its stored job and join it: one Dify call per message, however many retries.
- * - Messages are answered one at a time in arrival order (a queue drained by `pump`).
- * - WeChat requests 1 and 2 are held while the answer is pending and reply the moment it is ready; request 3 replies
- *   within 5 s x RETRY_WAIT_TIMEOUT_RATIO with the answer or a short holding text.
- * - After the request window the alarm owns the answer: it waits for the pending stream (asking Dify again if a
- *   restart lost it), then sends it by customer-service messages or leaves it for the follower's "1".
+ * - Messages are answered one at a time in arrival order; each invocation (callback or alarm run) starts at most one
+ *   answer, so its outbound calls stay bounded (src/session/subrequests.ts).
+ * - After WeChat's window the alarm owns the answer: each run waits for the one answer being written, sends what is
+ *   due, and re-arms only for what is due next.
  */
 import { DurableObject } from "cloudflare:workers";
 import { configFor, type AppEnv, type Config } from "../config";
@@ -14,46 +22,45 @@ import { DifyClient } from "../dify";
 import { WechatApiClient } from "../wechat/api-client";
 import { dedupeKey, type InboundMessage } from "../wechat/message";
 import { accessTokenGetter } from "./access-token-store";
-import { describeError, hashOpenid, log } from "../log";
-import { fill } from "../texts";
-import { answerImages, askDify, VoiceNotUnderstoodError, type AskWork } from "./ask-dify";
+import { hashOpenid, log } from "../log";
+import { answerJob, clearConversation } from "./answering";
 import { ChangeSignal } from "./change-signal";
-import {
-  CS_BUDGET_AFTER_EVENT,
-  CS_BUDGET_AFTER_MESSAGE,
-  answerParts,
-  planUndecidedParts,
-  resetCsBudget,
-  takePassivePart,
-  takePulledPart,
-  withEarlierReminder,
-} from "./delivery-plan";
-import { csRetryAt, holdCsUntil, leaveQueuedForPull, sendQueuedParts } from "./cs-sender";
+import { CS_BUDGET_AFTER_EVENT, CS_BUDGET_AFTER_MESSAGE, planUndecidedParts, resetCsBudget } from "./delivery-plan";
+import { csRetryAt, csNotBefore, leaveQueuedForPull, sendQueuedParts, type SendOutcome } from "./cs-sender";
 import { workFor, type Work } from "./intake";
-import { queueFinishedParagraphs } from "./progressive";
+import { replyIfReady, replyInTime, type ReplyContext } from "./replies";
 import { logSettledMessages } from "./summary-log";
+import { SubrequestMeter } from "./subrequests";
 import { isLastTry, replyDeadline, windowLength } from "./wechat-window";
 import { SessionStore, type Job } from "./store";
 
-/** How long a message's record (and an unclaimed answer) is kept: retries, restarts and a late "1" all fit in it. */
+/** How long a message's record is kept: retries, restarts and a late "1" all fit in it. */
 export const RETENTION_MS = 3 * 24 * 60 * 60_000;
-/** A passive reply gets this head start over the CS parts that follow it, so they arrive in order. */
-const PASSIVE_HEAD_START_MS = 1000;
+/** How long an answer that still waits for the follower's "1" is kept (counted from the question). */
+export const UNREAD_RETENTION_MS = 7 * 24 * 60 * 60_000;
 /** How often "typing…" is renewed while a CS-mode answer is pending (WeChat shows it for 15 s). */
 const TYPING_EVERY_MS = 14_000;
+/** WeChat refuses "typing…" this long after the follower's message, so it is not sent later. */
+const TYPING_ALLOWED_MS = 30_000;
 
 const OPENID_KEY = "openid";
-const CONVERSATION_KEY = "conversation_id";
-const EPOCH_KEY = "conversation_epoch";
 
 /** What the worker sends back to WeChat for one request: a text, or "" for `success` (nothing to show). */
 export type CallbackReply = string;
+
+/** The answer being written in this instance: which job, how to drop it, and whether it has ended. */
+interface RunningAnswer {
+  key: string;
+  abort: AbortController;
+  settled: boolean;
+  done: Promise<void>;
+}
 
 /** The per-follower Durable Object. Call it through `env.FOLLOWER_SESSION.getByName(openid)`. */
 export class FollowerSession extends DurableObject<AppEnv> {
   private readonly store: SessionStore;
   private readonly changes = new ChangeSignal();
-  private pumping: Promise<void> | undefined;
+  private running: RunningAnswer | undefined;
   private lastTypingAt = 0;
   /** The follower's openid and its hash for logs, known after the first call (a restart reads it from storage). */
   private openid: string | undefined;
@@ -85,52 +92,73 @@ export class FollowerSession extends DurableObject<AppEnv> {
   async receive(message: InboundMessage): Promise<CallbackReply> {
     const arrivedAt = Date.now();
     const config = this.config;
-    await this.remember(message.fromUser);
     const key = dedupeKey(message);
+    // A retry of a message the follower's unsubscribe forgot: acknowledged, nothing stored, nothing asked.
+    if (this.store.isTombstoned(key, arrivedAt)) return "";
+    await this.remember(message.fromUser);
     const known = this.store.job(key);
     const job = known ? this.store.countDelivery(key) ?? known : this.admit(message, key, arrivedAt, config);
     if (known) log.info("retry", { user: this.userTag, key: this.logKey(key), delivery: job.deliveries });
 
     const isLast = isLastTry(job.deliveries, job.firstSeen, arrivedAt, config);
     const deadline = replyDeadline(isLast, arrivedAt, config);
-    this.ensurePump();
+    const meter = new SubrequestMeter();
+    let started = false;
+    const context = this.replyContext(config);
     for (;;) {
-      const reply = this.replyIfReady(key, config);
+      // This invocation may start one answer (its own, or the next one in the queue); the alarm starts the rest.
+      if (!started) started = this.startNextAnswer(meter);
+      const reply = replyIfReady(context, key);
       if (reply !== undefined) return reply;
       const left = deadline - Date.now();
-      if (left <= 0) return this.replyInTime(key, isLast, config);
+      if (left <= 0) return replyInTime(context, key, isLast);
       await this.changes.wait(left);
     }
   }
 
-  /** Runs after the request window and whenever parts are due: finishes, sends, retries, cleans up. */
+  /**
+   * Runs after WeChat's window and whenever something is due: closes windows, waits for the one answer being written
+   * (starting the next one if none is), sends due parts, cleans up, and re-arms for the next thing due.
+   */
   override async alarm(): Promise<void> {
     const config = this.config;
     const openid = this.store.meta(OPENID_KEY);
     if (openid !== undefined) await this.remember(openid);
-    this.ensurePump();
+    const meter = new SubrequestMeter();
+    this.store.expireTombstones(Date.now());
+    // A job marked running that no stream in this instance is writing was lost: queue it again (re-asks are capped).
+    if (this.running === undefined && this.store.requeueRunning() > 0) log.warn("session_lost_answer_requeued", { user: this.userTag });
+    this.startNextAnswer(meter);
+    const waitingFor = this.running;
     for (;;) {
       this.closeExpiredWindows(config);
-      const outcome = await this.sendDueParts(config);
-      if (this.pumping === undefined && outcome.state !== "wait") break;
-      this.typingWhilePending(config);
-      const until = outcome.state === "wait" ? outcome.until : Date.now() + 5000;
-      const windowEnd = this.nextWindowEnd(config);
-      await this.changes.wait(Math.min(until, windowEnd ?? Infinity) - Date.now());
+      const outcome = await this.sendDueParts(config, meter);
+      if (waitingFor === undefined || waitingFor.settled || outcome.state === "deferred") break;
+      this.typingWhilePending(config, meter);
+      const due = outcome.state === "wait" ? outcome.until : outcome.state === "retry" ? outcome.at : Infinity;
+      // Woken by the answer settling or a part being queued; else by what is due (at least once a minute).
+      await this.changes.wait(Math.min(due, this.nextWindowEnd(config) ?? Infinity, Date.now() + 60_000) - Date.now());
     }
     this.closeExpiredWindows(config);
-    const removed = this.store.deleteOldJobs(Date.now() - RETENTION_MS);
+    const now = Date.now();
+    const removed = this.store.deleteOldJobs(now - RETENTION_MS, now - UNREAD_RETENTION_MS);
     if (removed > 0) log.info("session_cleaned", { user: this.userTag, removed });
     await this.armNextAlarm(config);
   }
 
   /** Records a new message and decides its work. */
   private admit(message: InboundMessage, key: string, arrivedAt: number, config: Config): Job {
-    const work = workFor(message, config.texts, () => this.collectable().length > 0);
+    let work = workFor(message, config.texts, () => this.collectable().length > 0);
     if (message.type === "event") {
       if (["subscribe", "scan", "click"].includes(message.event)) resetCsBudget(this.store, CS_BUDGET_AFTER_EVENT);
     } else {
       resetCsBudget(this.store, CS_BUDGET_AFTER_MESSAGE);
+    }
+    const waiting = work.do === "ask" ? this.store.unfinished().length : 0;
+    if (waiting > config.delivery.maxQueuedQuestions) {
+      // One is being answered and MAX_QUEUED_QUESTIONS wait behind it: no more Dify work for this follower now.
+      log.warn("queue_full", { user: this.userTag, key: this.logKey(key), waiting });
+      work = { do: "reply", text: config.texts.busy };
     }
     log.info("received", { user: this.userTag, key: this.logKey(key), type: message.type, work: work.do });
     return this.startWork(work, key, arrivedAt, config);
@@ -141,7 +169,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
     switch (work.do) {
       case "ask": {
         const job = this.store.insertJob({ ...base, kind: "ask", status: "queued" });
-        void this.armAlarm(this.windowEnd(job, config));
+        void this.armAlarm(job.firstSeen + windowLength(config));
         return job;
       }
       case "continue": {
@@ -149,19 +177,31 @@ export class FollowerSession extends DurableObject<AppEnv> {
         return this.store.insertJob({ ...base, kind: "continue", status: "done", target: target?.key ?? null });
       }
       case "clear":
-        this.store.setMeta(CONVERSATION_KEY, undefined);
-        this.store.setMeta(EPOCH_KEY, String(this.conversationEpoch() + 1));
+        clearConversation(this.store);
         log.info("conversation_cleared", { user: this.userTag });
         return this.store.insertJob({ ...base, kind: "instant", status: "done", passiveReply: config.texts.cleared });
       case "forget":
-        this.store.wipe();
-        // The follower may come back to this very instance; CS sends then still need to know who they are.
-        if (this.openid !== undefined) this.store.setMeta(OPENID_KEY, this.openid);
-        log.info("follower_forgotten", { user: this.userTag });
-        return this.store.insertJob({ ...base, kind: "instant", status: "done", passiveReply: "" });
+        return this.forget(key, arrivedAt, config);
       case "reply":
         return this.store.insertJob({ ...base, kind: "instant", status: "done", passiveReply: work.text });
     }
+  }
+
+  /**
+   * Unsubscribe: drops the answer being written and everything stored about the follower. Only tombstones of the
+   * messages WeChat may still retry stay, until their retries are over, so none of them is asked again.
+   */
+  private forget(key: string, arrivedAt: number, config: Config): Job {
+    this.running?.abort.abort();
+    const window = windowLength(config);
+    const retriable = [...this.store.recentKeys(arrivedAt - window), key];
+    this.store.wipe(retriable, arrivedAt + window);
+    void this.armAlarm(arrivedAt + window);
+    log.info("follower_forgotten", { user: this.userTag });
+    // Not stored: the reply is "" (success), and the tombstone answers its retries.
+    return { key, seq: 0, kind: "instant", work: "{}", firstSeen: arrivedAt, deliveries: 1, status: "done", passiveReply: "",
+      windowClosed: true, prompts: 0, target: null, attempts: 0, progressOffset: 0, progressText: "", error: null,
+      finishedAt: arrivedAt, firstTokenMs: null, totalMs: null, logged: true };
   }
 
   /** Answers the follower has started receiving (or was told to collect) but not received in full, oldest first. */
@@ -169,151 +209,49 @@ export class FollowerSession extends DurableObject<AppEnv> {
     return this.store.undelivered().filter((job) => job.windowClosed || job.passiveReply !== null);
   }
 
-  /** The reply for a request once one is decided, else undefined (keep waiting). */
-  private replyIfReady(key: string, config: Config): CallbackReply | undefined {
-    const job = this.store.job(key);
-    if (!job) return "";
-    if (job.passiveReply !== null) return job.passiveReply;
-    const now = Date.now();
-    if (job.kind === "ask") {
-      if (job.status !== "done") return undefined;
-      const taken = takePassivePart(this.store, key, config, now);
-      const text = withEarlierReminder(this.store, key, taken?.text ?? "", config);
-      this.store.updateJob(key, { passiveReply: text });
-      if ((taken?.rest.toCs ?? 0) > 0) {
-        holdCsUntil(this.store, now + PASSIVE_HEAD_START_MS);
-        void this.armAlarm(now + PASSIVE_HEAD_START_MS);
-      }
-      logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
-      this.changes.notify();
-      return text;
-    }
-    if (job.kind === "continue") {
-      const target = job.target === null ? undefined : this.store.job(job.target);
-      if (!target) return "";
-      const pulled = takePulledPart(this.store, target.key, config, now);
-      if (pulled !== undefined) {
-        this.store.updateJob(key, { passiveReply: pulled });
-        log.info("pulled", { user: this.userTag, key: this.logKey(target.key) });
-        this.changes.notify();
-        return pulled;
-      }
-      if (target.status !== "done") return undefined;
-      // Nothing waits for "1": the rest is on its way by customer service (or was already delivered).
-      const text = this.store.partsWith("cs-queued").length > 0 ? config.texts.holding : "";
-      this.store.updateJob(key, { passiveReply: text });
-      return text;
-    }
-    return "";
+  private replyContext(config: Config): ReplyContext {
+    return {
+      store: this.store,
+      config,
+      userTag: this.userTag,
+      logKey: (k) => this.logKey(k),
+      notify: () => this.changes.notify(),
+      armAlarm: (at) => void this.armAlarm(at),
+    };
   }
 
-  /** The reply when the request's time is up and the answer is not ready. */
-  private replyInTime(key: string, isLast: boolean, config: Config): CallbackReply {
-    const job = this.store.job(key);
-    if (!job) return "";
-    const target = job.kind === "continue" && job.target !== null ? this.store.job(job.target) : job;
-    if (!target) return "";
-    const prompts = target.prompts + 1;
-    const text = config.delivery.customMessages ? config.texts.holding : this.continuePrompt(prompts, config);
-    if (!isLast) return text; // WeChat has cut this request already; the retry decides for real.
-    this.store.updateJob(target.key, { prompts, windowClosed: true });
-    this.store.updateJob(key, { passiveReply: text });
-    if (target.status === "done") planUndecidedParts(this.store, target.key, config);
-    log.info("window_closed", { user: this.userTag, key: this.logKey(target.key), reply: config.delivery.customMessages ? "holding" : "continue" });
-    void this.armAlarm(Date.now());
-    logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
-    this.changes.notify();
-    return text;
-  }
-
-  private continuePrompt(prompt: number, config: Config): string {
-    const max = config.delivery.maxContinueCount;
-    if (prompt > max) return config.texts.continueLater;
-    return config.texts.continuePrompt + fill(config.texts.continueCountdown, { remaining: max - prompt + 1 });
-  }
-
-  /** Starts draining the queue unless it is already being drained. */
-  private ensurePump(): void {
-    if (this.pumping !== undefined) return;
-    const first = this.store.nextQueued();
-    if (first === undefined) return;
-    this.pumping = this.drainQueue(first).finally(() => {
-      this.pumping = undefined;
-      this.changes.notify();
-    });
-  }
-
-  private async drainQueue(first: Job): Promise<void> {
-    for (let job: Job | undefined = first; job !== undefined; job = this.store.nextQueued()) {
-      await this.answer(job);
-    }
-  }
-
-  /** Asks Dify for one job and stores the answer's parts. Never throws: a failure becomes the polite failure text. */
-  private async answer(job: Job): Promise<void> {
+  /** Starts the oldest queued answer unless one is being written. Returns whether it started one. */
+  private startNextAnswer(meter: SubrequestMeter): boolean {
+    if (this.running !== undefined) return false;
+    const job = this.store.nextQueued();
+    if (job === undefined) return false;
     const config = this.config;
-    const openid = this.openid ?? this.store.meta(OPENID_KEY) ?? "";
-    this.store.updateJob(job.key, { status: "running", attempts: job.attempts + 1 });
-    this.changes.notify();
-    const work = JSON.parse(job.work) as AskWork;
-    let raw: string;
-    let images: string[] = [];
-    // CS mode implies an app secret (Config turns it off without one), so images can go as WeChat images.
-    const pushImages = config.delivery.customMessages;
-    let error: string | null = null;
-    const started = Date.now();
-    let firstEventMs: number | undefined;
-    try {
-      const answer = await askDify(work, {
-        config,
-        dify: this.dify(config),
-        wechatApi: this.wechatApi(config),
-        openid,
-        conversation: {
-          get: () => this.store.meta(CONVERSATION_KEY),
-          set: (id, sinceEpoch) => {
-            if (this.conversationEpoch() === sinceEpoch) this.store.setMeta(CONVERSATION_KEY, id);
-          },
-          epoch: () => this.conversationEpoch(),
-        },
-        onText: (text) => {
-          const queued = queueFinishedParagraphs(this.store, job.key, text, config);
-          if (queued === 0) return;
-          log.info("progressive", { user: this.userTag, key: this.logKey(job.key), parts: queued });
-          this.changes.notify();
-        },
-      });
-      firstEventMs = answer.firstEventMs;
-      images = answerImages(answer, config);
-      // Where images cannot be pushed as images, their links go at the end of the text.
-      const links = pushImages ? [] : answer.files.map((f) => f.url);
-      raw = [answer.text, ...links].filter((s) => s.trim() !== "").join("\n\n");
-    } catch (caught) {
-      error = JSON.stringify(describeError(caught));
-      raw = caught instanceof VoiceNotUnderstoodError ? config.texts.voiceNotUnderstood : config.texts.failure;
-      log.error("dify_failed", { user: this.userTag, key: this.logKey(job.key), ...describeError(caught) });
-    }
-    // Read once: progressive delivery may have moved the offset, a timed-out request may have closed the window.
-    const current = this.store.job(job.key);
-    // Paragraphs already sent progressively are not sent again; a failure text is always whole.
-    const offset = error === null ? current?.progressOffset ?? 0 : 0;
-    let parts = answerParts(raw.slice(offset), config);
-    if (parts.length === 0 && offset === 0 && images.length === 0) parts = [config.texts.emptyAnswer];
-    this.store.appendParts(job.key, [...parts, ...(pushImages ? images.map((url) => ({ text: url, media: url })) : [])]);
-    this.store.updateJob(job.key, {
-      status: "done", finishedAt: Date.now(), error, firstTokenMs: firstEventMs ?? null, totalMs: Date.now() - started,
+    const abort = new AbortController();
+    const running: RunningAnswer = { key: job.key, abort, settled: false, done: Promise.resolve() };
+    this.running = running;
+    running.done = answerJob(job, {
+      store: this.store,
+      config,
+      dify: this.dify(config, meter),
+      wechatApi: this.wechatApi(config, meter),
+      openid: this.openid ?? this.store.meta(OPENID_KEY) ?? "",
+      userTag: this.userTag,
+      logKey: (k) => this.logKey(k),
+      signal: abort.signal,
+      notify: () => this.changes.notify(),
+      onLateAnswer: () => {
+        void this.armAlarm(Date.now());
+        // Only a late answer is settled here; one in the window settles when a request takes it.
+        logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
+      },
+    }).finally(() => {
+      running.settled = true;
+      if (this.running === running) this.running = undefined;
+      // The next question starts in a held request or in the alarm: never in this invocation's background.
+      if (this.store.nextQueued() !== undefined) void this.armAlarm(Date.now());
+      this.changes.notify();
     });
-    if (current?.windowClosed) {
-      planUndecidedParts(this.store, job.key, config);
-      void this.armAlarm(Date.now());
-      // Only a late answer is settled here; one in the window settles when a request takes it.
-      logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
-    }
-    log.info("answered", {
-      user: this.userTag, key: this.logKey(job.key), parts: parts.length, attempt: job.attempts + 1,
-      firstTokenMs: firstEventMs, totalMs: Date.now() - started, failed: error !== null,
-    });
-    this.changes.notify();
+    return true;
   }
 
   /** Closes the windows of jobs whose WeChat retries are all over: what the follower has not got goes late. */
@@ -326,33 +264,39 @@ export class FollowerSession extends DurableObject<AppEnv> {
     logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
   }
 
-  private async sendDueParts(config: Config): Promise<Awaited<ReturnType<typeof sendQueuedParts>>> {
-    if (this.store.partsWith("cs-queued").length === 0) return { state: "idle" };
-    const api = this.wechatApi(config);
+  private async sendDueParts(config: Config, meter: SubrequestMeter): Promise<SendOutcome> {
+    if (!this.store.hasPartsWith("cs-queued")) return { state: "idle" };
+    const api = this.wechatApi(config, meter);
     const openid = this.store.meta(OPENID_KEY);
     if (!config.delivery.customMessages || api === undefined || openid === undefined) {
       leaveQueuedForPull(this.store);
       return { state: "idle" };
     }
-    const outcome = await sendQueuedParts(this.store, api, openid, () => Date.now(), { user: this.userTag }, (k) => this.logKey(k));
+    const outcome = await sendQueuedParts(this.store, api, openid, {
+      now: () => Date.now(),
+      logFields: { user: this.userTag },
+      logKey: (k) => this.logKey(k),
+      callsLeft: () => meter.left,
+      fetcher: meter.fetch,
+    });
     logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
     this.changes.notify();
     return outcome;
   }
 
-  /** Best-effort "typing…" while a late CS-mode answer is being written; never awaited by a WeChat request. */
-  private typingWhilePending(config: Config): void {
-    if (!config.delivery.customMessages) return;
-    const pending = this.store.unfinished().some((job) => job.windowClosed);
+  /**
+   * Best-effort "typing…" while a late CS-mode answer is being written, only while WeChat still accepts it (30 s
+   * after the follower's message); never awaited by a WeChat request.
+   */
+  private typingWhilePending(config: Config, meter: SubrequestMeter): void {
+    if (!config.delivery.customMessages || Date.now() - this.lastTypingAt < TYPING_EVERY_MS) return;
+    const now = Date.now();
+    const pending = this.store.unfinished().some((job) => job.windowClosed && now - job.firstSeen < TYPING_ALLOWED_MS);
     const openid = this.store.meta(OPENID_KEY);
-    const api = this.wechatApi(config);
-    if (!pending || openid === undefined || api === undefined || Date.now() - this.lastTypingAt < TYPING_EVERY_MS) return;
-    this.lastTypingAt = Date.now();
-    void api.typing(openid, true);
-  }
-
-  private windowEnd(job: Job, config: Config): number {
-    return job.firstSeen + windowLength(config);
+    const api = this.wechatApi(config, meter);
+    if (!pending || openid === undefined || api === undefined || meter.left < 10) return;
+    this.lastTypingAt = now;
+    void api.typing(openid, true).catch(() => undefined);
   }
 
   private nextWindowEnd(config: Config): number | undefined {
@@ -366,18 +310,23 @@ export class FollowerSession extends DurableObject<AppEnv> {
     if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
-  /** After an alarm: the next thing due (a window end, a send retry, clean-up), if anything. */
+  /** After an alarm: the next thing due (a window end, a send, the next answer, clean-up), if anything. */
   private async armNextAlarm(config: Config): Promise<void> {
+    const now = Date.now();
     const candidates: number[] = [];
     const windowEnd = this.nextWindowEnd(config);
     if (windowEnd !== undefined) candidates.push(windowEnd);
-    const retryAt = csRetryAt(this.store);
-    if (retryAt !== undefined && this.store.partsWith("cs-queued").length > 0) candidates.push(retryAt);
-    if (this.store.unfinished().length > 0 || this.store.partsWith("cs-queued").length > 0) candidates.push(Date.now() + 1000);
+    if (this.store.hasPartsWith("cs-queued")) candidates.push(Math.max(now, csRetryAt(this.store) ?? now, csNotBefore(this.store)));
+    // An answer to start or to wait for (one per run): the next run takes it at once.
+    if (this.store.unfinished().length > 0) candidates.push(now);
+    const tombstone = this.store.expireTombstones(now);
+    if (tombstone !== undefined) candidates.push(tombstone);
+    const read = this.store.oldestReadJob();
+    if (read !== undefined) candidates.push(read + RETENTION_MS + 60_000);
     const oldest = this.store.oldestJob();
-    if (oldest !== undefined) candidates.push(oldest + RETENTION_MS + 60_000);
+    if (oldest !== undefined) candidates.push(oldest + UNREAD_RETENTION_MS + 60_000);
     if (candidates.length === 0) return;
-    await this.ctx.storage.setAlarm(Math.max(Date.now(), Math.min(...candidates)));
+    await this.ctx.storage.setAlarm(Math.max(now, Math.min(...candidates)));
   }
 
   /** The dedupe key as logged: the follower's openid replaced by its hash. */
@@ -385,30 +334,33 @@ export class FollowerSession extends DurableObject<AppEnv> {
     return this.openid === undefined ? key : key.split(this.openid).join(this.userTag);
   }
 
-  private conversationEpoch(): number {
-    return Number(this.store.meta(EPOCH_KEY) ?? 0);
-  }
-
   /** Keeps the openid in storage (the alarm needs it for CS sends after a restart) and, with its hash, in memory. */
   private async remember(openid: string): Promise<void> {
-    if (this.openid === openid) return;
+    if (this.openid === openid) {
+      if (this.store.meta(OPENID_KEY) === undefined) this.store.setMeta(OPENID_KEY, openid);
+      return;
+    }
     if (this.store.meta(OPENID_KEY) !== openid) this.store.setMeta(OPENID_KEY, openid);
     this.userTag = await hashOpenid(openid);
     this.openid = openid;
   }
 
-  private dify(config: Config): DifyClient {
+  private dify(config: Config, meter: SubrequestMeter): DifyClient {
     return new DifyClient({
       apiBase: config.dify.apiBase,
       apiKey: config.dify.apiKey,
       idleTimeoutMs: config.dify.idleTimeoutMs,
       totalTimeoutMs: config.dify.totalTimeoutMs,
       workflowOutputKey: config.dify.workflowOutputKey,
-    });
+    }, meter.fetch);
   }
 
-  private wechatApi(config: Config): WechatApiClient | undefined {
+  private wechatApi(config: Config, meter: SubrequestMeter): WechatApiClient | undefined {
     if (config.wechat.appSecret === undefined) return undefined;
-    return new WechatApiClient({ apiBase: config.wechat.apiBase, getToken: accessTokenGetter(this.env) });
+    return new WechatApiClient({
+      apiBase: config.wechat.apiBase,
+      getToken: meter.counted("access token", accessTokenGetter(this.env)),
+      fetcher: meter.fetch,
+    });
   }
 }

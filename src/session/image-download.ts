@@ -8,9 +8,16 @@ import { readCappedBytes } from "../bytes";
 export const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
 const DOWNLOAD_TIMEOUT_MS = 15_000;
 
-/** Downloads an image; throws on an HTTP error, a timeout, or more than 10 MB. */
-export async function downloadImage(url: string, fallbackType: string): Promise<{ bytes: Uint8Array; contentType: string }> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+/**
+ * Downloads an image; throws on an HTTP error, a timeout, or more than 10 MB. `fetcher` is the caller's counted
+ * fetch (the global one by default).
+ */
+export async function downloadImage(
+  url: string,
+  fallbackType: string,
+  fetcher: typeof fetch = (input, init) => fetch(input, init),
+): Promise<{ bytes: Uint8Array; contentType: string }> {
+  const res = await fetcher(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
   if (!res.ok) {
     await res.body?.cancel();
     throw new Error(`image download answered HTTP ${res.status}`);

@@ -1,34 +1,97 @@
 /**
  * Progressive delivery (CS mode, answer already late): finished paragraphs go out while the rest is still being
  * written, so the follower reads the first part seconds after it is done instead of at the end.
+ *
+ * Invariants:
+ * - Every byte of the answer reaches the follower once, in order: the finished paragraphs taken here are stored as
+ *   parts *whole*; those the CS budget cannot carry now stay undecided and are planned with the rest of the answer.
+ * - The exact raw text taken is stored with the job (`progressText`), so the finished answer is cut only where it
+ *   really continues this text (see {@link remainderAfterProgress}).
+ * - Work per streamed event is proportional to what arrived since the last event (a {@link ProgressiveStream} keeps
+ *   where it last looked), not to the answer so far.
  */
 import type { Config } from "../config";
 import { takeFinishedParagraphs } from "../text/split";
 import { stripThinking } from "../text/markdown";
 import { answerParts, csBudget, resetCsBudget } from "./delivery-plan";
-import type { SessionStore } from "./store";
+import type { Job, SessionStore } from "./store";
 
 /** Finished paragraphs are sent once they fill at least this share of a part, so the 5-message budget lasts. */
 const MIN_SHARE_OF_PART = 0.5;
 
 /**
- * Queues the finished head of a still-streaming answer for CS, keeping at least one CS message for the rest.
- * Returns how many parts were queued (0 when nothing is ready or allowed yet).
+ * The progressive state of one Dify stream, kept in memory for the stream's life. It remembers how far the text has
+ * been looked at, so an event that brings no new paragraph end costs only its own few characters.
  */
-export function queueFinishedParagraphs(store: SessionStore, key: string, textSoFar: string, config: Config): number {
-  if (!config.delivery.customMessages) return 0;
-  const job = store.job(key);
-  if (!job || !job.windowClosed || job.status !== "running") return 0;
-  if (csBudget(store) < 2) return 0;
+export class ProgressiveStream {
+  /** Everything before this index of the stream's text has been looked at. */
+  private lookedAt = 0;
+  /** Index of the last newline before `lookedAt` that only whitespace follows, or -1: half of a blank line. */
+  private openNewline = -1;
+
+  constructor(private readonly key: string) {}
+
+  /**
+   * Called with the whole text streamed so far after each event. Queues the finished head for CS, keeping at least
+   * one CS message for the rest. Returns how many parts were queued (0 when nothing is ready or allowed yet).
+   */
+  onText(store: SessionStore, textSoFar: string, config: Config): number {
+    if (!config.delivery.customMessages) return 0;
+    // A paragraph ends only at a blank line: look at the new characters alone for one.
+    if (!this.blankLineArrived(textSoFar)) return 0;
+    const job = store.job(this.key);
+    if (!job || !job.windowClosed || job.status !== "running") return 0;
+    if (csBudget(store) < 2) return 0;
+    return queueFinishedParagraphs(store, job, textSoFar, config);
+  }
+
+  /** Scans the characters that arrived since the last call; true when a blank line is among them. */
+  private blankLineArrived(text: string): boolean {
+    let found = false;
+    for (let i = this.lookedAt; i < text.length; i++) {
+      const char = text.charCodeAt(i);
+      if (char === 10) {
+        if (this.openNewline !== -1) found = true;
+        this.openNewline = i;
+      } else if (char !== 32 && char !== 9 && char !== 13) {
+        this.openNewline = -1;
+      }
+    }
+    this.lookedAt = text.length;
+    return found;
+  }
+}
+
+/**
+ * Queues the finished head of `job`'s still-streaming answer. Parts the budget allows now (all but one CS message)
+ * are `cs-queued`; the rest of the finished head is stored undecided, in order, for the final plan.
+ */
+function queueFinishedParagraphs(store: SessionStore, job: Job, textSoFar: string, config: Config): number {
   // Never cut while the model is still "thinking": the reasoning is dropped, the answer has not started.
   if (textSoFar.lastIndexOf("<think>") > textSoFar.lastIndexOf("</think>")) return 0;
   const minBytes = Math.floor(config.delivery.partMaxBytes * MIN_SHARE_OF_PART);
   const { done } = takeFinishedParagraphs(textSoFar.slice(job.progressOffset), minBytes);
   if (done === "") return 0;
-  const parts = answerParts(stripThinking(done), config).slice(0, csBudget(store) - 1);
-  if (parts.length === 0) return 0;
-  store.appendParts(key, parts, "cs-queued");
-  store.updateJob(key, { progressOffset: job.progressOffset + done.length });
-  resetCsBudget(store, csBudget(store) - parts.length);
-  return parts.length;
+  const parts = answerParts(stripThinking(done), config);
+  const allowed = Math.max(0, csBudget(store) - 1);
+  const toCs = Math.min(parts.length, allowed);
+  store.appendParts(job.key, parts, (i) => (i < toCs ? "cs-queued" : null));
+  store.updateJob(job.key, {
+    progressOffset: job.progressOffset + done.length,
+    progressText: job.progressText + done,
+  });
+  resetCsBudget(store, csBudget(store) - toCs);
+  return toCs;
+}
+
+/**
+ * What of the finished answer `raw` is still to be delivered after progressive delivery took `job.progressText`:
+ * the rest of it when `raw` continues exactly that text, else all of `raw` (the answer changed under the stream:
+ * moderation replaced it, a workflow's final outputs differ, or a re-ask after a restart wrote another one). Never a
+ * slice of a different text at a stale offset.
+ */
+export function remainderAfterProgress(job: Pick<Job, "progressOffset" | "progressText">, raw: string): { rest: string; changed: boolean } {
+  if (job.progressOffset === 0) return { rest: raw, changed: false };
+  const continues = job.progressText.length === job.progressOffset && raw.startsWith(job.progressText);
+  return continues ? { rest: raw.slice(job.progressOffset), changed: false } : { rest: raw, changed: true };
 }

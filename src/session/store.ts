@@ -6,7 +6,11 @@
  * - `parts`: the pieces of a finished answer and how each one reached (or will reach) the follower. A part's `via`
  *   only ever moves forward, which is what makes delivery exactly-once across alarm re-runs.
  * - `meta`: small per-follower values (conversation id, customer-service budget).
+ * - `tombstones`: dedupe keys of messages an unsubscribe forgot, only while WeChat may still retry them.
+ *
+ * The schema and its migrations are in ./schema.ts.
  */
+import { migrate } from "./schema";
 
 /** What a job does. `ask` calls Dify; `continue` hands out parts of an earlier answer; `instant` has its reply at once. */
 export type JobKind = "ask" | "continue" | "instant";
@@ -42,6 +46,12 @@ export interface Job {
   attempts: number;
   /** Raw answer characters already sent progressively, before the answer finished. */
   progressOffset: number;
+  /**
+   * Those characters themselves (this attempt's stream up to `progressOffset`). The finished answer is cut at the
+   * offset only when it starts with exactly this text; an answer that changed (a re-ask after a restart, moderation's
+   * `message_replace`, a workflow's final outputs) is delivered whole instead of being spliced.
+   */
+  progressText: string;
   /** Why the answer failed, for logs (never shown). */
   error: string | null;
   finishedAt: number | null;
@@ -68,40 +78,6 @@ export type NewPart = string | { text: string; media: string };
 
 type Row = Record<string, SqlStorageValue>;
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS jobs (
-  key TEXT PRIMARY KEY,
-  seq INTEGER NOT NULL,
-  kind TEXT NOT NULL,
-  work TEXT NOT NULL,
-  first_seen INTEGER NOT NULL,
-  deliveries INTEGER NOT NULL DEFAULT 1,
-  status TEXT NOT NULL,
-  passive_reply TEXT,
-  window_closed INTEGER NOT NULL DEFAULT 0,
-  prompts INTEGER NOT NULL DEFAULT 0,
-  target TEXT,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  progress_offset INTEGER NOT NULL DEFAULT 0,
-  error TEXT,
-  finished_at INTEGER,
-  first_token_ms INTEGER,
-  total_ms INTEGER,
-  logged INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS jobs_by_seq ON jobs (seq);
-CREATE TABLE IF NOT EXISTS parts (
-  job TEXT NOT NULL,
-  idx INTEGER NOT NULL,
-  text TEXT NOT NULL,
-  via TEXT,
-  delivered_at INTEGER,
-  media TEXT,
-  PRIMARY KEY (job, idx)
-);
-CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-`;
-
 function toJob(row: Row): Job {
   return {
     key: String(row.key),
@@ -117,6 +93,7 @@ function toJob(row: Row): Job {
     target: row.target === null ? null : String(row.target),
     attempts: Number(row.attempts),
     progressOffset: Number(row.progress_offset),
+    progressText: row.progress_text === undefined || row.progress_text === null ? "" : String(row.progress_text),
     error: row.error === null ? null : String(row.error),
     finishedAt: row.finished_at === null ? null : Number(row.finished_at),
     firstTokenMs: row.first_token_ms === null ? null : Number(row.first_token_ms),
@@ -138,62 +115,83 @@ function toPart(row: Row): Part {
 
 /** Typed access to one follower's tables. All methods are synchronous (SQLite-backed Durable Object storage). */
 export class SessionStore {
+  #rowsRead = 0;
+  #rowsWritten = 0;
+
   constructor(private readonly sql: SqlStorage) {
-    sql.exec(SCHEMA);
+    migrate(sql);
+  }
+
+  /** Rows read and written by this store since it was made: the cost of a callback, for logs and benchmarks. */
+  get io(): { rowsRead: number; rowsWritten: number } {
+    return { rowsRead: this.#rowsRead, rowsWritten: this.#rowsWritten };
+  }
+
+  /** Every statement goes through here, so rows read and written are counted. */
+  private run<T extends Row = Row>(query: string, ...bindings: SqlStorageValue[]): T[] {
+    const cursor = this.sql.exec<T>(query, ...bindings);
+    const rows = cursor.toArray();
+    this.#rowsRead += cursor.rowsRead;
+    this.#rowsWritten += cursor.rowsWritten;
+    return rows;
+  }
+
+  /** Like {@link run}, for statements whose rows are not wanted; returns rows written. */
+  private write(query: string, ...bindings: SqlStorageValue[]): number {
+    const cursor = this.sql.exec(query, ...bindings);
+    for (const _row of cursor) {
+      // Drain: counts are final only once the cursor is consumed.
+    }
+    this.#rowsRead += cursor.rowsRead;
+    this.#rowsWritten += cursor.rowsWritten;
+    return cursor.rowsWritten;
   }
 
   /** The job with this dedupe key, if WeChat has delivered it before. */
   job(key: string): Job | undefined {
-    const row = this.sql.exec<Row>("SELECT * FROM jobs WHERE key = ?", key).toArray()[0];
+    const row = this.run("SELECT * FROM jobs WHERE key = ?", key)[0];
     return row ? toJob(row) : undefined;
   }
 
   /** Records a new message, last in arrival order; returns its row. */
   insertJob(input: { key: string; kind: JobKind; work: string; firstSeen: number; status: JobStatus; passiveReply?: string | null; target?: string | null }): Job {
-    const row = this.sql.exec<Row>(
+    const row = this.run(
       `INSERT INTO jobs (key, seq, kind, work, first_seen, status, passive_reply, target)
        VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, ?, ?, ?) RETURNING *`,
       input.key, input.kind, input.work, input.firstSeen, input.status, input.passiveReply ?? null, input.target ?? null,
-    ).one();
+    )[0];
+    if (row === undefined) throw new Error("INSERT ... RETURNING gave no row");
     return toJob(row);
   }
 
   /** Counts one more delivery of a known message by WeChat; returns the updated row. */
   countDelivery(key: string): Job | undefined {
-    const row = this.sql.exec<Row>("UPDATE jobs SET deliveries = deliveries + 1 WHERE key = ? RETURNING *", key).toArray()[0];
+    const row = this.run("UPDATE jobs SET deliveries = deliveries + 1 WHERE key = ? RETURNING *", key)[0];
     return row ? toJob(row) : undefined;
   }
 
   /** Changes fields of a job. */
-  updateJob(
-    key: string,
-    fields: Partial<Pick<Job, "status" | "passiveReply" | "windowClosed" | "prompts" | "attempts" | "progressOffset" | "error" | "finishedAt" | "firstTokenMs" | "totalMs" | "logged">>,
-  ): void {
-    const columns: Record<string, string> = {
-      status: "status", passiveReply: "passive_reply", windowClosed: "window_closed", prompts: "prompts",
-      attempts: "attempts", progressOffset: "progress_offset", error: "error", finishedAt: "finished_at",
-      firstTokenMs: "first_token_ms", totalMs: "total_ms", logged: "logged",
-    };
+  updateJob(key: string, fields: Partial<Pick<Job, UpdatableField>>): void {
     const sets: string[] = [];
     const values: SqlStorageValue[] = [];
     for (const [field, value] of Object.entries(fields)) {
-      const column = columns[field];
+      const column = COLUMNS[field as UpdatableField];
       if (column === undefined || value === undefined) continue;
       sets.push(`${column} = ?`);
       values.push(typeof value === "boolean" ? (value ? 1 : 0) : (value as SqlStorageValue));
     }
-    if (sets.length > 0) this.sql.exec(`UPDATE jobs SET ${sets.join(", ")} WHERE key = ?`, ...values, key);
+    if (sets.length > 0) this.write(`UPDATE jobs SET ${sets.join(", ")} WHERE key = ?`, ...values, key);
   }
 
   /** The oldest job waiting for its turn with Dify. */
   nextQueued(): Job | undefined {
-    const row = this.sql.exec<Row>("SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1").toArray()[0];
+    const row = this.run("SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1")[0];
     return row ? toJob(row) : undefined;
   }
 
   /** Jobs that are not finished (queued or running), oldest first. */
   unfinished(): Job[] {
-    return this.sql.exec<Row>("SELECT * FROM jobs WHERE status != 'done' ORDER BY seq").toArray().map(toJob);
+    return this.run("SELECT * FROM jobs WHERE status IN ('queued', 'running') ORDER BY seq").map(toJob);
   }
 
   /**
@@ -201,98 +199,156 @@ export class SessionStore {
    * queued or being sent).
    */
   settledUnlogged(): Job[] {
-    return this.sql.exec<Row>(
-      `SELECT * FROM jobs j WHERE j.kind = 'ask' AND j.status = 'done' AND j.logged = 0 AND NOT EXISTS (
+    return this.run(
+      `SELECT * FROM jobs j WHERE j.logged = 0 AND j.kind = 'ask' AND j.status = 'done' AND NOT EXISTS (
          SELECT 1 FROM parts p WHERE p.job = j.key AND (p.via IS NULL OR p.via IN ('cs-queued','cs-sending'))
        ) ORDER BY j.seq`,
-    ).toArray().map(toJob);
+    ).map(toJob);
   }
 
-  /** Puts jobs whose Dify stream was lost (the object restarted mid-answer) back in the queue. */
+  /**
+   * Puts jobs whose Dify stream was lost (the object restarted mid-answer) back in the queue. What this attempt had
+   * streamed is forgotten (its parts already delivered stay): the next attempt is a new answer, never cut at the old
+   * attempt's offset.
+   */
   requeueRunning(): number {
-    return this.sql.exec("UPDATE jobs SET status = 'queued' WHERE status = 'running'").rowsWritten;
+    return this.write("UPDATE jobs SET status = 'queued', progress_offset = 0, progress_text = '' WHERE status = 'running'");
   }
 
   /** Ask jobs that finished or are running but whose follower has not got everything, oldest first. */
   undelivered(): Job[] {
-    return this.sql.exec<Row>(
-      `SELECT * FROM jobs j WHERE j.kind = 'ask' AND (
-         (j.status != 'done' AND j.window_closed = 1)
-         OR EXISTS (SELECT 1 FROM parts p WHERE p.job = j.key AND (p.via IS NULL OR p.via IN ('cs-queued','cs-sending','pull-ready')))
-       ) ORDER BY j.seq`,
-    ).toArray().map(toJob);
+    return this.run(
+      `SELECT * FROM jobs WHERE kind = 'ask' AND (
+         (status IN ('queued', 'running') AND window_closed = 1)
+         OR key IN (SELECT job FROM parts WHERE via IS NULL OR via IN ('cs-queued','cs-sending','pull-ready'))
+       ) ORDER BY seq`,
+    ).map(toJob);
   }
 
   /** Jobs whose WeChat window is not closed yet although it should be by `windowEndBefore`. */
   windowsToClose(windowEndBefore: number): Job[] {
-    return this.sql.exec<Row>(
-      "SELECT * FROM jobs WHERE kind = 'ask' AND window_closed = 0 AND first_seen <= ? ORDER BY seq", windowEndBefore,
-    ).toArray().map(toJob);
+    return this.run(
+      "SELECT * FROM jobs WHERE window_closed = 0 AND kind = 'ask' AND first_seen <= ? ORDER BY seq", windowEndBefore,
+    ).map(toJob);
   }
 
   /** The earliest first_seen of ask jobs whose window is still open. */
   earliestOpenWindow(): number | undefined {
-    const row = this.sql.exec<Row>("SELECT MIN(first_seen) AS t FROM jobs WHERE kind = 'ask' AND window_closed = 0").one();
-    return row.t === null ? undefined : Number(row.t);
+    const row = this.run("SELECT MIN(first_seen) AS t FROM jobs WHERE window_closed = 0 AND kind = 'ask'")[0];
+    return row === undefined || row.t === null ? undefined : Number(row.t);
   }
 
   /** Stores the parts of an answer, appended after any already stored (progressive parts come first). */
-  appendParts(job: string, parts: readonly NewPart[], via: PartVia = null): void {
-    const start = Number(this.sql.exec<Row>("SELECT COALESCE(MAX(idx), -1) + 1 AS next FROM parts WHERE job = ?", job).one().next);
+  appendParts(job: string, parts: readonly NewPart[], via: PartVia | ((index: number) => PartVia) = null): void {
+    const next = this.run("SELECT COALESCE(MAX(idx), -1) + 1 AS next FROM parts WHERE job = ?", job)[0]?.next;
+    const start = Number(next ?? 0);
     parts.forEach((part, i) => {
       const [text, media] = typeof part === "string" ? [part, null] : [part.text, part.media];
-      this.sql.exec("INSERT INTO parts (job, idx, text, via, media) VALUES (?, ?, ?, ?, ?)", job, start + i, text, via, media);
+      const route = typeof via === "function" ? via(i) : via;
+      this.write("INSERT INTO parts (job, idx, text, via, media) VALUES (?, ?, ?, ?, ?)", job, start + i, text, route, media);
     });
   }
 
   /** All parts of a job in order. */
   parts(job: string): Part[] {
-    return this.sql.exec<Row>("SELECT * FROM parts WHERE job = ? ORDER BY idx", job).toArray().map(toPart);
+    return this.run("SELECT * FROM parts WHERE job = ? ORDER BY idx", job).map(toPart);
   }
 
   /** Parts in one state across all jobs, in answer order then part order. */
   partsWith(via: Exclude<PartVia, null>): Part[] {
-    return this.sql.exec<Row>(
+    return this.run(
       "SELECT p.* FROM parts p JOIN jobs j ON j.key = p.job WHERE p.via = ? ORDER BY j.seq, p.idx", via,
-    ).toArray().map(toPart);
+    ).map(toPart);
+  }
+
+  /** Whether any part is in this state (cheaper than {@link partsWith} when only that is wanted). */
+  hasPartsWith(via: Exclude<PartVia, null>): boolean {
+    return this.run("SELECT 1 AS x FROM parts WHERE via = ? LIMIT 1", via).length > 0;
   }
 
   /** Moves a part to a new state. */
   setPartVia(job: string, idx: number, via: PartVia, deliveredAt: number | null = null): void {
-    this.sql.exec("UPDATE parts SET via = ?, delivered_at = COALESCE(?, delivered_at) WHERE job = ? AND idx = ?", via, deliveredAt, job, idx);
+    this.write("UPDATE parts SET via = ?, delivered_at = COALESCE(?, delivered_at) WHERE job = ? AND idx = ?", via, deliveredAt, job, idx);
   }
 
   /** Changes the text of a stored part (to add a "reply 1 for more" note once the plan is known). */
   setPartText(job: string, idx: number, text: string): void {
-    this.sql.exec("UPDATE parts SET text = ? WHERE job = ? AND idx = ?", text, job, idx);
+    this.write("UPDATE parts SET text = ? WHERE job = ? AND idx = ?", text, job, idx);
   }
 
   /** A small per-follower value. */
   meta(key: string): string | undefined {
-    const row = this.sql.exec<Row>("SELECT v FROM meta WHERE k = ?", key).toArray()[0];
+    const row = this.run("SELECT v FROM meta WHERE k = ?", key)[0];
     return row ? String(row.v) : undefined;
   }
 
   /** Sets (or, with undefined, deletes) a per-follower value. */
   setMeta(key: string, value: string | undefined): void {
-    if (value === undefined) this.sql.exec("DELETE FROM meta WHERE k = ?", key);
-    else this.sql.exec("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", key, value);
+    if (value === undefined) this.write("DELETE FROM meta WHERE k = ?", key);
+    else this.write("INSERT INTO meta (k, v) VALUES (?, ?) ON CONFLICT(k) DO UPDATE SET v = excluded.v", key, value);
   }
 
-  /** Forgets finished jobs (and their parts) first seen before `before`; returns how many went. */
-  deleteOldJobs(before: number): number {
-    this.sql.exec("DELETE FROM parts WHERE job IN (SELECT key FROM jobs WHERE first_seen < ? AND status = 'done')", before);
-    return this.sql.exec("DELETE FROM jobs WHERE first_seen < ? AND status = 'done'", before).rowsWritten;
+  /**
+   * Forgets finished jobs (and their parts): those first seen before `before`, except answers that still wait for
+   * the follower's "1", which are kept until `unreadBefore` (a longer period). Returns how many jobs went.
+   */
+  deleteOldJobs(before: number, unreadBefore: number = before): number {
+    const doomed = `SELECT key FROM jobs WHERE status = 'done' AND (first_seen < ? AND (first_seen < ? OR key NOT IN (
+        SELECT job FROM parts WHERE via = 'pull-ready')))`;
+    this.write(`DELETE FROM parts WHERE job IN (${doomed})`, before, unreadBefore);
+    return this.write(`DELETE FROM jobs WHERE key IN (${doomed})`, before, unreadBefore);
   }
 
   /** The first-seen time of the oldest job, for scheduling clean-up. */
   oldestJob(): number | undefined {
-    const row = this.sql.exec<Row>("SELECT MIN(first_seen) AS t FROM jobs").one();
-    return row.t === null ? undefined : Number(row.t);
+    const row = this.run("SELECT MIN(first_seen) AS t FROM jobs")[0];
+    return row === undefined || row.t === null ? undefined : Number(row.t);
   }
 
-  /** Drops everything known about this follower (unsubscribe). */
-  wipe(): void {
-    this.sql.exec("DELETE FROM parts; DELETE FROM jobs; DELETE FROM meta;");
+  /** The first-seen time of the oldest job that no longer waits for "1" (the next one the short retention removes). */
+  oldestReadJob(): number | undefined {
+    const row = this.run(
+      "SELECT MIN(first_seen) AS t FROM jobs WHERE key NOT IN (SELECT job FROM parts WHERE via = 'pull-ready')",
+    )[0];
+    return row === undefined || row.t === null ? undefined : Number(row.t);
+  }
+
+  /**
+   * Drops everything known about this follower (unsubscribe), leaving only tombstones of the given dedupe keys until
+   * `until`, so WeChat's retries of a message sent just before the unsubscribe are recognised and not asked again.
+   */
+  wipe(tombstoneKeys: readonly string[] = [], until = 0): void {
+    this.write("DELETE FROM parts");
+    this.write("DELETE FROM jobs");
+    this.write("DELETE FROM meta");
+    this.write("DELETE FROM tombstones");
+    for (const key of tombstoneKeys) this.write("INSERT INTO tombstones (key, until) VALUES (?, ?)", key, until);
+  }
+
+  /** Whether this dedupe key belongs to a message forgotten by an unsubscribe (and its retries are still possible). */
+  isTombstoned(key: string, now: number): boolean {
+    return this.run("SELECT 1 AS x FROM tombstones WHERE key = ? AND until > ?", key, now).length > 0;
+  }
+
+  /** Removes tombstones whose retries are over; returns when the next one expires, if any remain. */
+  expireTombstones(now: number): number | undefined {
+    this.write("DELETE FROM tombstones WHERE until <= ?", now);
+    const row = this.run("SELECT MIN(until) AS t FROM tombstones")[0];
+    return row === undefined || row.t === null ? undefined : Number(row.t);
+  }
+
+  /** Dedupe keys of jobs first seen at or after `since` (messages whose WeChat retries may still come). */
+  recentKeys(since: number): string[] {
+    return this.run("SELECT key FROM jobs WHERE first_seen >= ?", since).map((row) => String(row.key));
   }
 }
+
+type UpdatableField =
+  | "status" | "passiveReply" | "windowClosed" | "prompts" | "attempts" | "progressOffset" | "progressText" | "error"
+  | "finishedAt" | "firstTokenMs" | "totalMs" | "logged";
+
+const COLUMNS: Record<UpdatableField, string> = {
+  status: "status", passiveReply: "passive_reply", windowClosed: "window_closed", prompts: "prompts",
+  attempts: "attempts", progressOffset: "progress_offset", progressText: "progress_text", error: "error",
+  finishedAt: "finished_at", firstTokenMs: "first_token_ms", totalMs: "total_ms", logged: "logged",
+};

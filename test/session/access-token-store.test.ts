@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
-import { AccessTokenStore, REFRESH_MARGIN_MS, accessTokenGetter } from "../../src/session/access-token-store";
+import { AccessTokenStore, FORCED_REFRESH_RETRY_MS, REFRESH_MARGIN_MS, accessTokenGetter } from "../../src/session/access-token-store";
 import { WechatApiClient } from "../../src/wechat/api-client";
 import { WechatApiError } from "../../src/wechat/api-errors";
 
@@ -102,6 +102,23 @@ describe("AccessTokenStore", () => {
       const third = await store.getToken(second);
       expect(new Set([first, second, third]).size).toBe(3);
       expect(await stats(appId)).toMatchObject({ forcedRefreshes: 2 });
+    });
+  });
+
+  it("never pins a rejected token when its forced refresh fails: the next caller retries after the pause", async () => {
+    await withOwnAppId({}, async (store, appId) => {
+      const rejected = await store.getToken();
+      // The one forced stable_token call meets a proxy 502.
+      vi.spyOn(globalThis, "fetch").mockImplementationOnce(async () => new Response("bad gateway", { status: 502 }));
+      await expect(store.getToken(rejected)).rejects.toBeInstanceOf(WechatApiError);
+      // Within the pause callers hear the failure again, not the token WeChat refused.
+      await expect(store.getToken(rejected)).rejects.toBeInstanceOf(WechatApiError);
+      vi.restoreAllMocks();
+      const later = Date.now() + FORCED_REFRESH_RETRY_MS + 1000;
+      vi.spyOn(Date, "now").mockReturnValue(later);
+      const fresh = await store.getToken(rejected);
+      expect(fresh).not.toBe(rejected);
+      expect(await stats(appId)).toMatchObject({ forcedRefreshes: 1, currentToken: fresh });
     });
   });
 

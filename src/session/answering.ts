@@ -1,0 +1,157 @@
+/**
+ * The queue's one step: answer one `ask` job with one Dify call, streaming finished paragraphs out early, and
+ * always settle the job (done, with parts) however the call or the storage fails. Re-asks after a lost stream are
+ * capped, so no failure can make the follower's object ask Dify forever.
+ */
+import type { Config } from "../config";
+import type { DifyClient } from "../dify";
+import type { WechatApiClient } from "../wechat/api-client";
+import { describeError, log } from "../log";
+import { answerImages, askDify, VoiceNotUnderstoodError, type AskWork } from "./ask-dify";
+import { answerParts, planUndecidedParts } from "./delivery-plan";
+import { ProgressiveStream, remainderAfterProgress } from "./progressive";
+import type { Job, NewPart, SessionStore } from "./store";
+
+/** Dify calls one message may cost: the first, plus this many re-asks after restarts lost the stream. */
+export const MAX_REASKS = 2;
+
+const CONVERSATION_KEY = "conversation_id";
+const EPOCH_KEY = "conversation_epoch";
+
+/** What answering a job needs from the follower's object. */
+export interface AnswerDeps {
+  store: SessionStore;
+  config: Config;
+  dify: DifyClient;
+  wechatApi?: WechatApiClient;
+  openid: string;
+  /** Hashed openid and a key-to-loggable function: logs never hold the raw openid. */
+  userTag: string;
+  logKey(key: string): string;
+  /** Aborted when the follower unsubscribes mid-answer: the stream is dropped and nothing of it is stored. */
+  signal: AbortSignal;
+  /** Something changed that held requests or the alarm may be waiting for. */
+  notify(): void;
+  /** The answer finished after WeChat's window: its parts were planned and must be sent. */
+  onLateAnswer(): void;
+}
+
+/** The follower's Dify conversation id, and the epoch `/clear` bumps so a running answer cannot restore a cleared id. */
+export function conversationEpoch(store: SessionStore): number {
+  return Number(store.meta(EPOCH_KEY) ?? 0);
+}
+
+/** Starts a new Dify conversation for the follower (`/clear`). */
+export function clearConversation(store: SessionStore): void {
+  store.setMeta(CONVERSATION_KEY, undefined);
+  store.setMeta(EPOCH_KEY, String(conversationEpoch(store) + 1));
+}
+
+/** Answers one job. Never throws: every failure becomes the polite failure text, and the job is always settled. */
+export async function answerJob(job: Job, deps: AnswerDeps): Promise<void> {
+  const { store, config } = deps;
+  const attempt = job.attempts + 1;
+  store.updateJob(job.key, { status: "running", attempts: attempt });
+  deps.notify();
+  const started = Date.now();
+  try {
+    if (attempt > 1 + MAX_REASKS) {
+      log.error("dify_reasks_exhausted", { user: deps.userTag, key: deps.logKey(job.key), attempts: job.attempts });
+      settle(job, [deps.config.texts.failure], { error: JSON.stringify({ error: "reasks_exhausted" }), started }, deps);
+      return;
+    }
+    const outcome = await ask(job, deps);
+    if (store.job(job.key) === undefined || deps.signal.aborted) {
+      log.info("answer_discarded", { user: deps.userTag, key: deps.logKey(job.key), reason: "follower forgotten" });
+      return;
+    }
+    settle(job, outcome.parts, { ...outcome, started }, deps);
+  } catch (unexpected) {
+    // Storage or shaping failed after the stream: the job must still end, or the queue would stall behind it.
+    log.error("answer_failed", { user: deps.userTag, key: deps.logKey(job.key), ...describeError(unexpected) });
+    try {
+      if (store.job(job.key) !== undefined) {
+        settle(job, [config.texts.failure], { error: JSON.stringify(describeError(unexpected)), started }, deps);
+      }
+    } catch (again) {
+      log.error("answer_unsettled", { user: deps.userTag, key: deps.logKey(job.key), ...describeError(again) });
+    }
+  } finally {
+    deps.notify();
+  }
+}
+
+interface AskOutcome {
+  parts: NewPart[];
+  error: string | null;
+  firstEventMs?: number;
+}
+
+/** Calls Dify and turns what it said (or how it failed) into the parts still to deliver. */
+async function ask(job: Job, deps: AnswerDeps): Promise<AskOutcome> {
+  const { store, config } = deps;
+  const work = JSON.parse(job.work) as AskWork;
+  // CS mode implies an app secret (Config turns it off without one), so images can go as WeChat images.
+  const pushImages = config.delivery.customMessages;
+  const progressive = new ProgressiveStream(job.key);
+  const epoch = conversationEpoch(store);
+  try {
+    const answer = await askDify(work, {
+      config,
+      dify: deps.dify,
+      wechatApi: deps.wechatApi,
+      openid: deps.openid,
+      signal: deps.signal,
+      conversation: {
+        get: () => store.meta(CONVERSATION_KEY),
+        set: (id, sinceEpoch) => {
+          // Not after /clear, and not into the record of a follower who unsubscribed meanwhile.
+          if (conversationEpoch(store) === sinceEpoch && store.job(job.key) !== undefined) store.setMeta(CONVERSATION_KEY, id);
+        },
+        epoch: () => epoch,
+      },
+      onText: (text) => {
+        const queued = progressive.onText(store, text, config);
+        if (queued === 0) return;
+        log.info("progressive", { user: deps.userTag, key: deps.logKey(job.key), parts: queued });
+        deps.notify();
+      },
+    });
+    const images = answerImages(answer, config);
+    // Where images cannot be pushed as images, their links go at the end of the text.
+    const links = pushImages ? [] : answer.files.map((f) => f.url);
+    const raw = [answer.text, ...links].filter((s) => s.trim() !== "").join("\n\n");
+    // Read again: progressive delivery moved the offset while the stream ran.
+    const current = store.job(job.key) ?? job;
+    const { rest, changed } = remainderAfterProgress(current, raw);
+    if (changed) log.warn("answer_changed_mid_stream", { user: deps.userTag, key: deps.logKey(job.key), sent: current.progressOffset });
+    let parts: NewPart[] = answerParts(rest, config);
+    if (parts.length === 0 && current.progressOffset === 0 && images.length === 0) parts = [config.texts.emptyAnswer];
+    if (pushImages) parts = [...parts, ...images.map((url) => ({ text: url, media: url }))];
+    return { parts, error: null, firstEventMs: answer.firstEventMs };
+  } catch (caught) {
+    if (deps.signal.aborted) return { parts: [], error: null };
+    log.error("dify_failed", { user: deps.userTag, key: deps.logKey(job.key), ...describeError(caught) });
+    // A failure text is always whole, after whatever was already sent.
+    const text = caught instanceof VoiceNotUnderstoodError ? config.texts.voiceNotUnderstood : config.texts.failure;
+    return { parts: [text], error: JSON.stringify(describeError(caught)) };
+  }
+}
+
+/** Stores the parts, marks the job done and, when WeChat's window is over, plans how the parts go out. */
+function settle(job: Job, parts: NewPart[], facts: { error: string | null; firstEventMs?: number; started: number }, deps: AnswerDeps): void {
+  const { store, config } = deps;
+  store.appendParts(job.key, parts);
+  const now = Date.now();
+  store.updateJob(job.key, {
+    status: "done", finishedAt: now, error: facts.error, firstTokenMs: facts.firstEventMs ?? null, totalMs: now - facts.started,
+  });
+  if (store.job(job.key)?.windowClosed) {
+    planUndecidedParts(store, job.key, config);
+    deps.onLateAnswer();
+  }
+  log.info("answered", {
+    user: deps.userTag, key: deps.logKey(job.key), parts: parts.length, attempt: job.attempts + 1,
+    firstTokenMs: facts.firstEventMs, totalMs: now - facts.started, failed: facts.error !== null,
+  });
+}
