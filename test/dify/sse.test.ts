@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { inject } from "vitest";
+import { DifyError } from "../../src/dify/errors.js";
 import { SseParser, readSseEvents, type SseEvent } from "../../src/dify/sse.js";
+import { streamBytes } from "../support/dify-streams.js";
 
 function parseWhole(text: string): SseEvent[] {
   const parser = new SseParser();
@@ -38,19 +39,8 @@ async function collect(body: ReadableStream<Uint8Array>): Promise<SseEvent[]> {
   return out;
 }
 
-/** A stream the local Dify stand-in really sent: Chinese text, agent deltas, reasoning, a file, pings. */
-async function realDifyStream(): Promise<Uint8Array> {
-  const user = `sse-${crypto.randomUUID()}`;
-  const res = await fetch(`${inject("difyUrl")}/chat-messages`, {
-    method: "POST",
-    headers: { authorization: "Bearer app-test-key", "content-type": "application/json" },
-    body: JSON.stringify({
-      user, inputs: {}, response_mode: "streaming",
-      query: "[answer=你好，世界！微信公众号🙂] [agent] [reasoning] [files] [chunks=4] [delay=1500]",
-    }),
-  });
-  return new Uint8Array(await res.arrayBuffer());
-}
+/** Only real events, without the keep-alive markers readSseEvents adds for chunks that completed none. */
+const dispatched = (events: SseEvent[]) => events.filter((e) => !e.keepAlive);
 
 const HANDMADE = [
   ": a comment line the parser must skip",
@@ -70,21 +60,40 @@ const HANDMADE = [
   "",
 ].join("\n");
 
+// Dify's keep-alive (`event: ping`, no data) is not an event in the spec's sense: nothing is dispatched for it.
 const HANDMADE_EVENTS: SseEvent[] = [
-  { event: "ping", data: "" },
   { data: '{"event":"message","answer":"中文"}' },
-  { event: "custom", data: "line one\nline two\n" },
+  { event: "custom", data: "line one\nline two\n", id: "7" },
   { data: '{"event":"message_end"}' },
 ];
 
 describe("SseParser", () => {
-  it("reads event names, multi-line data, empty data fields and skips comments, id and retry", () => {
+  it("reads event names, multi-line data joined by a line feed, a data field without colon, ids; skips comments and retry", () => {
     expect(parseWhole(HANDMADE)).toEqual(HANDMADE_EVENTS);
   });
 
-  it("treats CRLF, CR and LF line ends alike", () => {
-    expect(parseWhole(HANDMADE.replace(/\n/g, "\r\n"))).toEqual(HANDMADE_EVENTS);
-    expect(parseWhole(HANDMADE.replace(/\n/g, "\r"))).toEqual(HANDMADE_EVENTS);
+  it("reads LF line ends", () => {
+    expect(parseWhole("data: a\ndata: b\n\nevent: x\ndata: c\n\n")).toEqual([{ data: "a\nb" }, { event: "x", data: "c" }]);
+  });
+
+  it("reads CRLF line ends", () => {
+    expect(parseWhole("data: a\r\ndata: b\r\n\r\nevent: x\r\ndata: c\r\n\r\n")).toEqual([{ data: "a\nb" }, { event: "x", data: "c" }]);
+  });
+
+  it("reads CR line ends", () => {
+    expect(parseWhole("data: a\rdata: b\r\revent: x\rdata: c\r\r")).toEqual([{ data: "a\nb" }, { event: "x", data: "c" }]);
+  });
+
+  it("reads a stream that mixes all three line ends", () => {
+    expect(parseWhole("data: a\rdata: b\r\ndata: c\n\r\n")).toEqual([{ data: "a\nb\nc" }]);
+  });
+
+  it("skips comment lines, also between the data lines of one event", () => {
+    expect(parseWhole(": hello\ndata: a\n:keep-alive\ndata: b\n\n")).toEqual([{ data: "a\nb" }]);
+  });
+
+  it("dispatches nothing for Dify's keep-alive, an event name without data", () => {
+    expect(parseWhole("event: ping\n\n")).toEqual([]);
   });
 
   it("gives the same events whatever single point the text is split at, for every line-end style", () => {
@@ -108,14 +117,20 @@ describe("SseParser", () => {
     }
   });
 
-  it("dispatches a last event that lost its closing blank line when the stream ends", () => {
+  it("discards a last event that lost its closing blank line when the stream ends, as the spec says", () => {
     const parser = new SseParser();
-    expect(parser.push('data: {"event":"message_end"}')).toEqual([]);
-    expect(parser.end()).toEqual([{ data: '{"event":"message_end"}' }]);
+    expect(parser.push('data: {"event":"message_end"}\n')).toEqual([]);
+    expect(parser.end()).toEqual([]);
   });
 
-  it("drops a leading byte order mark", () => {
+  it("fails with a protocol error when one event outgrows the bound", () => {
+    const parser = new SseParser(1000);
+    expect(() => parser.push(`data: ${"x".repeat(2000)}`)).toThrow(DifyError);
+  });
+
+  it("drops a leading byte order mark, and only a leading one", () => {
     expect(parseWhole("\uFEFFdata: x\n\n")).toEqual([{ data: "x" }]);
+    expect(parseWhole("data: \uFEFFx\n\n")).toEqual([{ data: "\uFEFFx" }]);
   });
 
   it("keeps a single space after the colon optional and preserves further spaces", () => {
@@ -124,22 +139,34 @@ describe("SseParser", () => {
 });
 
 describe("readSseEvents", () => {
-  it("decodes a real Dify stream split at every byte, including inside Chinese characters and emoji", async () => {
-    const bytes = await realDifyStream();
-    const expected = await collect(streamOf([bytes]));
-    expect(expected.some((e) => e.data.includes("你好，世界！微信公众号🙂"))).toBe(true);
-    expect(expected.some((e) => e.event === "ping")).toBe(true);
-    // The cut points include offsets inside multi-byte UTF-8 sequences (3 bytes per Chinese character, 4 for emoji).
+  it("decodes a recorded Dify stream split at every byte, including inside Chinese characters", async () => {
+    const bytes = await streamBytes("error-midstream");
+    const expected = dispatched(await collect(streamOf([bytes])));
+    expect(expected).toHaveLength(5); // 4 messages and the error; the ping dispatches nothing
+    expect(expected.some((e) => e.data.includes('"answer":"退款"'))).toBe(true);
     for (let cut = 0; cut <= bytes.length; cut++) {
-      const events = await collect(streamOf([bytes.slice(0, cut), bytes.slice(cut)]));
+      const events = dispatched(await collect(streamOf([bytes.slice(0, cut), bytes.slice(cut)])));
       if (JSON.stringify(events) !== JSON.stringify(expected)) expect(events, `cut at byte ${cut}`).toEqual(expected);
     }
+  });
+
+  it("decodes a BOM split across chunks", async () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode("data: x\n\n")]);
+    for (let cut = 0; cut <= 4; cut++) {
+      expect(dispatched(await collect(streamOf([bytes.slice(0, cut), bytes.slice(cut)]))), `cut ${cut}`).toEqual([{ data: "x" }]);
+    }
+  });
+
+  it("reports a chunk that completed no event, such as a ping, as a keep-alive", async () => {
+    const encode = (t: string) => new TextEncoder().encode(t);
+    const events = await collect(streamOf([encode("event: ping\n\n"), encode("data: 1\n\n"), encode("data: 2")]));
+    expect(events).toEqual([{ data: "", keepAlive: true }, { data: "1" }, { data: "", keepAlive: true }]);
   });
 
   it("decodes a stream delivered one byte at a time", async () => {
     const bytes = new TextEncoder().encode(HANDMADE.replace(/\n/g, "\r\n"));
     const parts = Array.from(bytes, (b) => Uint8Array.of(b));
-    expect(await collect(streamOf(parts))).toEqual(HANDMADE_EVENTS);
+    expect(dispatched(await collect(streamOf(parts)))).toEqual(HANDMADE_EVENTS);
   });
 
   it("cancels the body when the consumer stops early", async () => {
