@@ -59,7 +59,9 @@ export class Transcript {
         }
         return;
       case "failed": {
-        const why = event.status !== undefined ? `HTTP ${event.status}` : (event.error ?? "failed");
+        const why = event.status === 403
+          ? "HTTP 403 (signature refused: wrong token, a clock more than 300 s off, or plain mode to a worker with an AES key)"
+          : event.status !== undefined ? `HTTP ${event.status}` : (event.error ?? "failed");
         const next = event.final ? "that was WeChat's last try" : "WeChat retries at once";
         this.line(event.at, "✗", `(request ${event.request}) ${why}: counted as a failure; ${next}`, false);
         return;
