@@ -1,9 +1,13 @@
+import { AgentSegments } from "./agent-segments.js";
+import { AnswerFiles } from "./answer-files.js";
 import { DifyError } from "./errors.js";
 import type { SseEvent } from "./sse.js";
 import type { DifyAnswerFile, DifyAppKind } from "./types.js";
+import { WorkflowText } from "./workflow-text.js";
 
 type Json = Record<string, unknown>;
 
+/** Output names that hold a workflow's answer when WORKFLOW_OUTPUT_KEY is not set, in order of preference. */
 const DEFAULT_OUTPUT_KEYS = ["text", "answer", "output", "result"];
 
 const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -20,19 +24,27 @@ export class AnswerBuilder {
   conversationId: string | undefined;
   /** Dify's message id (chat, completion) or the workflow run id (workflow). */
   messageId: string | undefined;
-  /** Files the app produced, deduplicated by URL. */
-  readonly files: DifyAnswerFile[] = [];
   /** The terminal event arrived; nothing after it matters. */
   finished = false;
-  /** New-style agent apps stream agent_message deltas, then repeat the whole answer in one closing message. */
-  private sawAgentOutput = false;
+  private plain = "";
+  private readonly agent = new AgentSegments();
+  private readonly workflow: WorkflowText;
+  private readonly collected: AnswerFiles;
 
   /** `apiBase` resolves the relative file URLs Dify sends when its FILES_URL is unset. */
   constructor(
     private readonly kind: DifyAppKind,
-    private readonly apiBase: string,
+    apiBase: string,
     private readonly outputKey?: string,
-  ) {}
+  ) {
+    this.collected = new AnswerFiles(apiBase);
+    this.workflow = new WorkflowText(outputKey);
+  }
+
+  /** Files the app produced, each once (matched by identity, not by their freshly signed URLs). */
+  get files(): DifyAnswerFile[] {
+    return this.collected.list;
+  }
 
   /** Applies one event; returns true when the answer text changed. Throws DifyError on error events. */
   apply(sse: SseEvent): boolean {
@@ -47,67 +59,96 @@ export class AnswerBuilder {
     const type = str(parsed.event) ?? sse.event ?? "";
     this.noteIds(type, parsed);
     const before = this.text;
-    switch (type) {
-      case "message":
-        this.onMessage(str(parsed.answer) ?? "");
-        break;
-      case "agent_message":
-        this.sawAgentOutput = true;
-        this.text += str(parsed.answer) ?? "";
-        break;
-      case "message_replace":
-        this.text = str(parsed.answer) ?? "";
-        break;
-      case "text_chunk":
-        // Chatflows stream `message`; text_chunk belongs to workflow apps and counting both would double the text.
-        if (this.kind === "workflow") this.text += str(data(parsed).text) ?? "";
-        break;
-      case "text_replace":
-        if (this.kind === "workflow") this.text = str(data(parsed).text) ?? "";
-        break;
-      case "message_file":
-        if (parsed.belongs_to !== "user") this.addFile(parsed);
-        break;
-      case "message_end":
-        this.addFiles(parsed.files);
-        if (this.kind !== "workflow") this.finished = true;
-        break;
-      case "workflow_finished":
-        this.onWorkflowFinished(data(parsed));
-        break;
-      case "error":
-        throw streamError(parsed);
-      default:
-        // agent_thought, reasoning_chunk, tts_message, workflow_started, node_*, ... carry nothing for the answer.
-        break;
-    }
+    this.dispatch(type, parsed);
+    this.text = this.current();
     return this.text !== before;
   }
 
-  private onMessage(answer: string): void {
-    // The closing message of a new-style agent app repeats the whole answer; appending it would say everything twice.
-    if (this.sawAgentOutput && this.text !== "" && answer.startsWith(this.text)) {
-      this.text = answer;
+  private dispatch(type: string, event: Json): void {
+    switch (type) {
+      case "message":
+        // The new Agent App closes with one `message` holding only the final output: it replaces, never appends.
+        if (this.agent.seen) this.agent.close(str(event.answer) ?? "");
+        else this.plain += str(event.answer) ?? "";
+        break;
+      case "agent_message":
+        this.agent.delta(str(event.answer) ?? "");
+        break;
+      case "agent_thought":
+        this.agent.thought(str(event.id));
+        break;
+      case "message_replace":
+        // Output moderation: the preset reply replaces everything said so far.
+        this.plain = str(event.answer) ?? "";
+        this.agent.close(this.plain);
+        break;
+      case "message_file":
+        this.onMessageFile(event);
+        break;
+      case "node_started":
+        this.workflow.nodeStarted(str(data(event).node_id), str(data(event).node_type));
+        break;
+      case "text_chunk":
+        // Chatflows stream `message`; text_chunk belongs to workflow apps and counting both would double the text.
+        if (this.kind === "workflow") this.workflow.chunk(str(data(event).text) ?? "", data(event).from_variable_selector);
+        break;
+      case "text_replace":
+        if (this.kind === "workflow") this.workflow.text = str(data(event).text) ?? "";
+        break;
+      case "message_end":
+        this.collected.addAll(event.files, { skipUserInput: true });
+        if (this.kind !== "workflow") this.finished = true;
+        break;
+      case "workflow_finished":
+        this.onWorkflowFinished(data(event));
+        break;
+      case "error":
+        throw streamError(event);
+      default:
+        // reasoning_chunk, tts_message, workflow_started, node_finished, ... carry nothing for the answer.
+        break;
+    }
+  }
+
+  /** The answer text as it stands after the last event. */
+  private current(): string {
+    if (this.kind === "workflow") return this.workflow.text;
+    const agentText = this.finished ? this.agent.finalText : this.agent.text;
+    return agentText !== "" ? agentText : this.plain;
+  }
+
+  /**
+   * A file the assistant produced, or, on Dify 1.11.2 to 1.12.1, an answer delta: when the message has any stored
+   * file (the follower's own image included) every chunk is sent as `message_file` carrying `answer` and no `url`
+   * (`core/app/task_pipeline/message_cycle_manager.py` `get_message_event_type`, fixed by langgenius/dify#32019).
+   */
+  private onMessageFile(event: Json): void {
+    const answer = str(event.answer);
+    if (answer !== undefined && str(event.url) === undefined) {
+      this.plain += answer;
       return;
     }
-    this.text += answer;
+    if (event.belongs_to !== "user") this.collected.add(event, { messageFileEvent: true });
   }
 
   private onWorkflowFinished(run: Json): void {
     const status = str(run.status);
-    if (status === "failed" || status === "stopped") {
+    // A chatflow whose output moderation answered with its preset reply ends `stopped` ("Stopped by output
+    // moderation.") and still sends message_end (core/app/apps/advanced_chat/generate_task_pipeline.py, QueueStopEvent).
+    const moderated = status === "stopped" && this.kind !== "workflow";
+    if ((status === "failed" || status === "stopped") && !moderated) {
       const reason = str(run.error) ?? status;
       throw new DifyError("stream", `Dify workflow ${status}: ${truncate(reason)}`, {
         code: `workflow_${status}`,
         difyMessage: reason,
       });
     }
-    this.addFiles(run.files);
+    this.collected.addAll(run.files);
     if (this.kind !== "workflow") return; // a chatflow still sends its message_end
     const outputs = isObject(run.outputs) ? run.outputs : {};
     const picked = this.pickOutput(outputs);
-    if (picked !== undefined) this.text = picked;
-    for (const value of Object.values(outputs)) this.addFiles(value);
+    if (picked !== undefined) this.workflow.text = picked;
+    for (const value of Object.values(outputs)) this.collected.addAll(value);
     this.finished = true;
   }
 
@@ -132,26 +173,6 @@ export class AnswerBuilder {
     }
     const message = str(event.message_id) ?? (type === "message_end" ? str(event.id) : undefined);
     if (message) this.messageId = message;
-  }
-
-  /** Accepts one file object or a list of them; anything without a type and URL is skipped. */
-  private addFiles(value: unknown): void {
-    if (Array.isArray(value)) for (const item of value) this.addFile(item);
-    else this.addFile(value);
-  }
-
-  private addFile(value: unknown): void {
-    if (!isObject(value)) return;
-    const raw = str(value.url) ?? str(value.remote_url);
-    const type = str(value.type) ?? "custom";
-    if (!raw) return;
-    let url: string;
-    try {
-      url = new URL(raw, this.apiBase).toString();
-    } catch {
-      return;
-    }
-    if (!this.files.some((f) => f.url === url)) this.files.push({ type, url });
   }
 }
 

@@ -1,5 +1,6 @@
 import { AnswerBuilder } from "./answer.js";
 import { CallDeadline, type DeadlineLimits } from "./deadline.js";
+import { imageInputFrom } from "./file-upload.js";
 import { DifyError } from "./errors.js";
 import { httpError, readJsonObject } from "./http.js";
 import { readSseEvents } from "./sse.js";
@@ -22,6 +23,7 @@ export type {
   DifyAsk,
   DifyClientOptions,
   DifyFileRef,
+  DifyImageInput,
   DifyStreamHooks,
 } from "./types.js";
 
@@ -118,15 +120,13 @@ export class DifyClient {
     return out;
   }
 
-  /** GET /parameters: whether image upload and speech to text are switched on, and the input form. */
+  /** GET /parameters: whether (and how) images are taken, whether speech to text is on, and the input form. */
   async parameters(): Promise<DifyAppParameters> {
     const body = await this.getJson("/parameters");
-    const upload = record(body.file_upload);
-    const image = record(upload.image);
-    const types = Array.isArray(upload.allowed_file_types) ? upload.allowed_file_types : [];
+    const imageInput = imageInputFrom(body.file_upload);
     return {
-      // Older servers describe images under file_upload.image; newer ones list "image" among allowed_file_types.
-      imageUploadEnabled: image.enabled === true || (upload.enabled === true && types.includes("image")),
+      imageUploadEnabled: imageInput !== undefined,
+      ...(imageInput ? { imageInput } : {}),
       speechToTextEnabled: record(body.speech_to_text).enabled === true,
       userInputForm: Array.isArray(body.user_input_form) ? body.user_input_form : [],
     };
@@ -203,11 +203,15 @@ export class DifyClient {
   }
 }
 
-/** Maps Dify's /info mode to our kind: chat | agent-chat | advanced-chat -> chat, completion, workflow; else undefined. */
+/**
+ * Maps Dify's /info mode to our kind: chat | agent-chat | agent | advanced-chat -> chat, completion, workflow; else
+ * undefined. `agent` is the new Agent App on upstream main; it is asked on /chat-messages like the legacy agent.
+ */
 export function appKindFromMode(mode: string | undefined): DifyAppKind | undefined {
   switch (mode) {
     case "chat":
     case "agent-chat":
+    case "agent":
     case "advanced-chat":
       return "chat";
     case "completion":

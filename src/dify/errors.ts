@@ -37,8 +37,16 @@ export class DifyError extends Error {
   readonly difyMessage?: string;
   /** For kind "timeout": which deadline fired. */
   readonly deadline?: DifyDeadline;
-  /** True when trying the same call again later may succeed: 429 too_many_requests, 5xx, network, timeout. */
+  /** True when trying the same call again later may succeed: busy, 5xx, network, timeout. */
   readonly retryable: boolean;
+  /**
+   * True when Dify (or the model behind it) is momentarily overloaded: the app's concurrency cap, which flask-restx
+   * may answer as 429 `too_many_requests` or as 400 `invalid_param` "Too many requests. Please try again later."
+   * (libs/external_api.py handler order; tests/unit_tests/libs/test_external_api.py accepts either), or a model rate
+   * limit, which arrives mid-stream as `completion_request_error` 400 (core/model_runtime/errors/invoke.py
+   * InvokeRateLimitError, "Rate Limit Error"). Worth one retry after a short pause; never an image refusal.
+   */
+  readonly busy: boolean;
   /** True for Dify's 404 "Conversation Not Exists.": start a new conversation and retry once. */
   readonly conversationMissing: boolean;
 
@@ -51,10 +59,21 @@ export class DifyError extends Error {
     this.code = details.code;
     this.difyMessage = details.difyMessage;
     this.deadline = details.deadline;
-    this.retryable = isRetryable(kind, details.status, details.code);
+    this.busy = isBusy(details.status, details.code, details.difyMessage);
+    this.retryable = this.busy || isRetryable(kind, details.status, details.code);
+    // flask-restx appends " You have requested this URI [...] but did you mean ..." to 404 texts: match the start.
     this.conversationMissing =
-      details.status === 404 && /conversation not exists/i.test(details.difyMessage ?? "");
+      details.status === 404 && /^\s*conversation not exists/i.test(details.difyMessage ?? "");
   }
+}
+
+function isBusy(status: number | undefined, code: string | undefined, message: string | undefined): boolean {
+  const text = message ?? "";
+  if (status === 429) return code === undefined || code === "too_many_requests";
+  if (code === "too_many_requests") return true;
+  if (code === "invalid_param") return /too many requests/i.test(text);
+  if (code === "completion_request_error") return /rate.?limit|too many requests|\b429\b/i.test(text);
+  return false;
 }
 
 function isRetryable(kind: DifyErrorKind, status: number | undefined, code: string | undefined): boolean {

@@ -2,4 +2,5 @@
 export { DifyClient, appKindFromMode } from "./client.js";
 export type * from "./types.js";
 export { DifyError, type DifyDeadline, type DifyErrorDetails, type DifyErrorKind } from "./errors.js";
+export { fileUrlKey, isDifySignedUrl } from "./answer-files.js";
 export { SseParser, readSseEvents, type SseEvent } from "./sse.js";

@@ -24,7 +24,10 @@ export interface DifyAsk {
 /** A file the app produced (e.g. a generated image), with an absolute URL. */
 export interface DifyAnswerFile {
   type: string;
+  /** The most recently signed URL Dify gave for the file. */
   url: string;
+  /** The file's identity, equal for every signed URL of one file (see fileUrlKey). */
+  key: string;
 }
 
 /** A finished answer. */
@@ -74,10 +77,22 @@ export interface DifyAppInfo {
   name?: string;
 }
 
+/** How the app takes an image with a question (see src/dify/file-upload.ts for Dify's rules). */
+export interface DifyImageInput {
+  /** The file `type` to send: "image", or "custom" when the app allows custom files with image extensions. */
+  type: "image" | "custom";
+  /** Dify may fetch the picture's URL itself; otherwise it must be uploaded first (POST /files/upload). */
+  remoteUrl: boolean;
+  /** For "custom": the extension the upload's file name must carry to pass Dify's check. */
+  extension?: string;
+}
+
 /** The parts of GET /parameters this project acts on. */
 export interface DifyAppParameters {
-  /** Images may be attached to questions. */
+  /** Images may be attached to questions (`imageInput` says how). */
   imageUploadEnabled: boolean;
+  /** How images are attached, when they may be. */
+  imageInput?: DifyImageInput;
   /** The app has speech to text switched on (POST /audio-to-text works). */
   speechToTextEnabled: boolean;
   /** The app's input form, as Dify sent it. */

@@ -1,11 +1,13 @@
 /**
  * Turns one `ask` job into one Dify answer: picks the app kind, carries the follower's conversation, attaches
- * images, transcribes voice, and recovers once from a conversation Dify no longer knows.
+ * images, transcribes voice, and recovers once each from a vanished conversation, a busy Dify and a picture Dify
+ * could not fetch.
  */
 import type { Config, DifyAppKind } from "../config";
 import {
   DifyError,
   appKindFromMode,
+  fileUrlKey,
   type DifyAnswer,
   type DifyAppParameters,
   type DifyClient,
@@ -14,7 +16,7 @@ import {
 import type { WechatApiClient } from "../wechat/api-client";
 import { log } from "../log";
 import { markdownImageUrls } from "../text/markdown";
-import { downloadImage, imageExtension } from "./image-download";
+import { isRemoteImageFailure, uploadedImages, withImages } from "./question-images";
 import type { Work } from "./intake";
 
 /** An `ask` work item. */
@@ -101,49 +103,35 @@ async function transcribe(work: AskWork, deps: AskDeps): Promise<string> {
   return text;
 }
 
-/** The question as the app can take it: images as files when it accepts them, else their URLs in the text. */
-async function withImages(work: AskWork, query: string, deps: AskDeps): Promise<{ query: string; files?: DifyFileRef[] }> {
-  if (!work.files || work.files.length === 0) return { query };
-  const parameters = await appParameters(deps.config, deps.dify);
-  if (!parameters?.imageUploadEnabled) {
-    return { query: [query, ...work.files.map((f) => f.url)].join("\n") };
-  }
-  return { query, files: work.files.map((f) => ({ type: f.type, transfer_method: "remote_url", url: f.url })) };
-}
-
-/** Fetches an image the follower sent: through WeChat's media API when we can, else from its URL. */
-async function imageBytes(file: NonNullable<AskWork["files"]>[number], deps: AskDeps): Promise<{ bytes: Uint8Array; contentType: string }> {
-  if (deps.wechatApi && file.mediaId) return deps.wechatApi.getMedia(file.mediaId);
-  return downloadImage(file.url, "image/jpeg");
-}
-
-/** Dify could not fetch the image URL itself: upload the images and refer to them by id instead. */
-async function uploadedImages(work: AskWork, deps: AskDeps): Promise<DifyFileRef[]> {
-  const refs: DifyFileRef[] = [];
-  for (const [i, file] of (work.files ?? []).entries()) {
-    const { bytes, contentType } = await imageBytes(file, deps);
-    const id = await deps.dify.uploadFile(deps.openid, bytes, `wechat-image-${i}.${imageExtension(contentType)}`, contentType);
-    refs.push({ type: "image", transfer_method: "local_file", upload_file_id: id });
-  }
-  return refs;
-}
-
-function isRemoteFileRefusal(error: unknown, files: DifyFileRef[] | undefined): boolean {
-  return error instanceof DifyError && error.kind === "http" && error.status === 400 && (files?.length ?? 0) > 0;
-}
+/** A short pause before asking a busy Dify once more. */
+export const BUSY_RETRY_DELAY_MS = 1500;
 
 /**
- * Asks Dify once for this job (twice when the stored conversation has vanished on Dify's side, unseen by the
- * follower). Rejects with DifyError or VoiceNotUnderstoodError.
+ * Asks Dify for this job. Recovers, each at most once and only while no answer text has streamed (so nothing can
+ * have reached the follower): a conversation Dify no longer knows (start a new one), a busy Dify (ask again after
+ * BUSY_RETRY_DELAY_MS), and a picture Dify could not fetch by URL (upload it and ask again). Rejects with DifyError or
+ * VoiceNotUnderstoodError.
  */
 export async function askDify(work: AskWork, deps: AskDeps): Promise<DifyAnswer> {
   const kind = await resolveAppKind(deps.config, deps.dify);
-  const { query, files } = await withImages(work, await transcribe(work, deps), deps);
+  const query = await transcribe(work, deps);
+  const parameters = work.files && work.files.length > 0 ? await appParameters(deps.config, deps.dify) : undefined;
+  const question = await withImages(work.files, query, parameters, deps);
   const epoch = deps.conversation.epoch();
   const inputs = { ...deps.config.dify.inputs, wechat_message_type: work.messageType };
-  const hooks = { onText: deps.onText, signal: deps.signal };
+  let streamed = false;
+  const hooks = {
+    signal: deps.signal,
+    onText: (text: string) => {
+      if (text.trim() !== "") streamed = true;
+      deps.onText?.(text);
+    },
+  };
   const ask = async (conversationId: string | undefined, attached: DifyFileRef[] | undefined): Promise<DifyAnswer> => {
-    const answer = await deps.dify.ask({ kind, user: deps.openid, query, inputs, files: attached, conversationId }, hooks);
+    const answer = await deps.dify.ask(
+      { kind, user: deps.openid, query: question.query, inputs, files: attached, conversationId },
+      hooks,
+    );
     if (kind === "chat") deps.conversation.set(answer.conversationId, epoch);
     return answer;
   };
@@ -158,28 +146,62 @@ export async function askDify(work: AskWork, deps: AskDeps): Promise<DifyAnswer>
       return ask(undefined, attached);
     }
   };
-  try {
-    return await withConversation(files);
-  } catch (error) {
-    if (!isRemoteFileRefusal(error, files)) throw error;
-    log.warn("dify_remote_image_refused", { message: error instanceof Error ? error.message : String(error) });
-    return withConversation(await uploadedImages(work, deps));
+  let files = question.files;
+  let waitedForBusy = false;
+  let uploaded = false;
+  for (;;) {
+    try {
+      return await withConversation(files);
+    } catch (error) {
+      if (streamed) throw error;
+      if (error instanceof DifyError && error.busy && !waitedForBusy) {
+        waitedForBusy = true;
+        log.warn("dify_busy_retry", { message: error.message });
+        await pause(BUSY_RETRY_DELAY_MS, deps.signal);
+        continue;
+      }
+      if (!uploaded && isRemoteImageFailure(error, files)) {
+        uploaded = true;
+        log.warn("dify_remote_image_refused", { message: error instanceof Error ? error.message : String(error) });
+        files = await uploadedImages(work.files ?? [], parameters?.imageInput, deps);
+        continue;
+      }
+      throw error;
+    }
   }
 }
 
+/** Waits `ms`, or less when `signal` aborts (the call that follows then fails with the caller's abort). */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+  });
+}
+
 /**
- * The images an answer carries, as absolute URLs in order, without repeats: files the app produced (message_file,
- * workflow outputs) and images written into the Markdown (relative ones resolved against the Dify server).
+ * The images an answer carries, as absolute URLs in order, each image once: files the app produced (message_file,
+ * workflow outputs) and images written into the Markdown (relative ones resolved against the Dify server). One image
+ * comes as several differently signed URLs (Markdown, workflow files, message_end files), so images are told apart
+ * by identity (fileUrlKey), not by URL.
  */
 export function answerImages(answer: DifyAnswer, config: Config): string[] {
-  const urls = new Set<string>();
-  for (const file of answer.files) if (file.type === "image") urls.add(file.url);
+  const byKey = new Map<string, string>();
+  for (const file of answer.files) if (file.type === "image" && !byKey.has(file.key)) byKey.set(file.key, file.url);
   for (const url of markdownImageUrls(answer.text)) {
+    let absolute: string;
     try {
-      urls.add(new URL(url, config.dify.apiBase).toString());
+      absolute = new URL(url, config.dify.apiBase).toString();
     } catch {
-      // Not a URL at all: the text keeps it as written.
+      continue; // Not a URL at all: the text keeps it as written.
     }
+    const key = fileUrlKey(absolute);
+    if (!byKey.has(key)) byKey.set(key, absolute);
   }
-  return [...urls].filter((url) => /^https?:/.test(url));
+  return [...byKey.values()].filter((url) => /^https?:/.test(url));
 }

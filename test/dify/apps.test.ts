@@ -55,7 +55,9 @@ describe("workflow apps", () => {
 
   it("collect files listed in the outputs", async () => {
     const answer = await client().ask({ kind: "workflow", user: newUser(), query: "[files] [answer=pic]" });
-    expect(answer.files).toEqual([{ type: "image", url: `${inject("difyUrl").replace(/\/v1$/, "")}/files/mock/generated.png` }]);
+    expect(answer.files.map(({ type, url }) => ({ type, url }))).toEqual([
+      { type: "image", url: `${inject("difyUrl").replace(/\/v1$/, "")}/files/mock/generated.png` },
+    ]);
   });
 
   it("fail with kind stream carrying the workflow's error when the run fails", async () => {
@@ -94,6 +96,7 @@ describe("app metadata and uploads", () => {
   it("reads image upload and speech to text switches from /parameters", async () => {
     const params = await client().parameters();
     expect(params.imageUploadEnabled).toBe(true);
+    expect(params.imageInput).toEqual({ type: "image", remoteUrl: true });
     expect(params.speechToTextEnabled).toBe(true);
     expect(params.userInputForm).toEqual([]);
   });
@@ -107,6 +110,12 @@ describe("app metadata and uploads", () => {
       reply({ file_upload: { enabled: true, allowed_file_types: ["image", "document"] }, speech_to_text: { enabled: false } }),
     );
     expect((await newer.parameters()).imageUploadEnabled).toBe(true);
+  });
+
+  it("takes no images when only the legacy image.enabled is on, which Dify ignores", async () => {
+    const legacy = new DifyClient({ apiBase: inject("difyUrl"), apiKey: "app-basic-key" });
+    expect(await legacy.parameters()).toMatchObject({ imageUploadEnabled: false });
+    expect((await legacy.parameters()).imageInput).toBeUndefined();
   });
 
   it("uploads a file as multipart with the user and returns its id", async () => {

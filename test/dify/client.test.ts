@@ -81,7 +81,9 @@ describe("DifyClient.ask for chat apps", () => {
   it("collects files the app produced", async () => {
     const answer = await client().ask({ kind: "chat", user: newUser(), query: "[files] [answer=here is a picture]" });
     expect(answer.text).toBe("here is a picture");
-    expect(answer.files).toEqual([{ type: "image", url: `${inject("difyUrl").replace(/\/v1$/, "")}/files/mock/generated.png` }]);
+    expect(answer.files.map(({ type, url }) => ({ type, url }))).toEqual([
+      { type: "image", url: `${inject("difyUrl").replace(/\/v1$/, "")}/files/mock/generated.png` },
+    ]);
   });
 
   it("leaves reasoning chunks out of the answer", async () => {

@@ -112,3 +112,34 @@ describe("the API key", () => {
     expect(seen).toBe("Bearer app-test-key");
   });
 });
+
+describe("DifyError recognises Dify's busy answers and its 404 texts", () => {
+  it("treats 400 invalid_param 'Too many requests.' as busy, like 429 too_many_requests", () => {
+    const cap = new DifyError("http", "x", { status: 400, code: "invalid_param", difyMessage: "Too many requests. Please try again later." });
+    expect(cap).toMatchObject({ busy: true, retryable: true });
+    expect(new DifyError("http", "x", { status: 429, code: "too_many_requests" })).toMatchObject({ busy: true });
+    expect(new DifyError("http", "x", { status: 400, code: "invalid_param", difyMessage: "query is required" }))
+      .toMatchObject({ busy: false, retryable: false });
+  });
+
+  it("treats a model's rate limit (completion_request_error 400 mid-stream) as busy, other model errors not", () => {
+    const limited = new DifyError("stream", "x", {
+      status: 400, code: "completion_request_error", difyMessage: "[openai] Rate Limit Error, Error code: 429 - {...}",
+    });
+    expect(limited).toMatchObject({ busy: true, retryable: true });
+    const unavailable = new DifyError("stream", "x", {
+      status: 400, code: "completion_request_error", difyMessage: "[openai_api_compatible] Server Unavailable Error, Error code: 503",
+    });
+    expect(unavailable.busy).toBe(false);
+    expect(new DifyError("http", "x", { status: 429, code: "rate_limit_error" }).busy).toBe(false);
+  });
+
+  it("still sees Conversation Not Exists when flask-restx appends its 'did you mean' suffix", () => {
+    const err = new DifyError("http", "x", {
+      status: 404,
+      code: "not_found",
+      difyMessage: "Conversation Not Exists. You have requested this URI [/v1/chat-messages] but did you mean /v1/chat-messages/<string:task_id>/stop ?",
+    });
+    expect(err.conversationMissing).toBe(true);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { readConfig, type AppEnv } from "../../src/config";
-import { DifyClient } from "../../src/dify";
+import { DifyClient, fileUrlKey } from "../../src/dify";
 import { answerImages, resolveAppKind } from "../../src/session/ask-dify";
 
 function setup(apiKey: string, appType = "") {
@@ -31,6 +31,8 @@ describe("which kind of Dify app to talk to", () => {
   });
 });
 
+const file = (type: string, url: string) => ({ type, url, key: fileUrlKey(url) });
+
 describe("images in an answer", () => {
   it("come from the app's files and the Markdown, absolute, each once", () => {
     const { config } = setup("app-test-key");
@@ -38,11 +40,28 @@ describe("images in an answer", () => {
     const urls = answerImages(
       {
         text: "看图 ![a](/files/tools/x.png) 和 ![b](https://cdn.example/y.jpg) ![a again](/files/tools/x.png)",
-        files: [{ type: "image", url: "https://cdn.example/y.jpg" }, { type: "document", url: "https://cdn.example/d.pdf" }],
+        files: [file("image", "https://cdn.example/y.jpg"), file("document", "https://cdn.example/d.pdf")],
         totalMs: 1,
       },
       config,
     );
     expect(urls).toEqual(["https://cdn.example/y.jpg", `${origin}/files/tools/x.png`]);
+  });
+
+  it("count one image once although Dify signed its URL afresh in the text and in each file list", () => {
+    const { config } = setup("app-test-key");
+    const origin = new URL(inject("difyUrl")).origin;
+    const id = "6c0d7e2a-9b4f-4d1e-8a3c-5f2b7e9d1c4a";
+    const signed = (nonce: string) => `/files/tools/${id}.png?timestamp=1770195430&nonce=${nonce}&sign=${nonce}x=`;
+    const urls = answerImages(
+      {
+        text: `画好了：![cat](${signed("aa11")})`,
+        files: [file("image", `${origin}${signed("bb22")}`), file("image", `${origin}${signed("cc33")}`)],
+        totalMs: 1,
+      },
+      config,
+    );
+    expect(urls).toHaveLength(1);
+    expect(urls[0]).toContain(`/files/tools/${id}.png?`);
   });
 });

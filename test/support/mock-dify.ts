@@ -15,6 +15,7 @@
  * | `[answer64=BASE64]`  | the answer is the UTF-8 text in BASE64 (for Markdown with brackets)                     |
  * | `[answer=TEXT]`      | the answer is TEXT (`\n` escapes allowed; no `]` inside)                                |
  * | `[status=CODE:code]` | answer an HTTP error with Dify's JSON body (e.g. `[status=429:too_many_requests]`)     |
+ * | `[status=C:code:MSG]`| the same with Dify's message MSG (e.g. `[status=400:invalid_param:Too many requests.]`)  |
  * | `[error-event]`      | send one chunk, then an `error` event (HTTP 200, as Dify does mid-stream)              |
  * | `[stall]`            | send one chunk, then nothing until the client gives up                                  |
  * | `[drop]`             | send one chunk, then destroy the connection                                             |
@@ -76,7 +77,7 @@ interface Directives {
   chunks: number;
   answer?: string;
   long?: number;
-  status?: { code: number; errorCode: string };
+  status?: { code: number; errorCode: string; message?: string };
   errorEvent: boolean;
   stall: boolean;
   drop: boolean;
@@ -97,13 +98,28 @@ interface Directives {
  * The apps this stand-in serves, by API key: what GET /info and GET /parameters say about each.
  * app-test-key is the default everywhere; the others let test projects check detection and fallbacks.
  */
-const APPS: Record<string, { mode?: string; images: boolean; speechToText: boolean }> = {
+const APPS: Record<string, { mode?: string; images: boolean | "legacy-only"; speechToText: boolean }> = {
   "app-test-key": { mode: "advanced-chat", images: true, speechToText: true },
-  "app-basic-key": { mode: "chat", images: false, speechToText: false },
+  // Only the legacy `image.enabled` is on: Dify ignores it and drops the files silently.
+  "app-basic-key": { mode: "chat", images: "legacy-only", speechToText: false },
   "app-workflow-key": { mode: "workflow", images: true, speechToText: true },
   "app-completion-key": { mode: "completion", images: false, speechToText: false },
   "app-old-server-key": { images: false, speechToText: false },
 };
+
+/**
+ * `file_upload` as Dify's console stores it. Dify takes files only when the top-level `enabled` is true
+ * (core/app/app_config/features/file_upload/manager.py `FileUploadConfigManager.convert`); `image.enabled` alone is
+ * the legacy switch it no longer reads.
+ */
+function fileUpload(images: boolean | "legacy-only"): Record<string, unknown> {
+  const image = { detail: "high", enabled: images !== false, number_limits: 3, transfer_methods: ["remote_url", "local_file"] };
+  if (images !== true) return { image };
+  return {
+    image, enabled: true, allowed_file_types: ["image"], allowed_file_extensions: [".JPG", ".JPEG", ".PNG", ".GIF", ".WEBP", ".SVG"],
+    allowed_file_upload_methods: ["local_file", "remote_url"], number_limits: 3,
+  };
+}
 
 /** A 1x1 transparent PNG, served as the image an app "generated". */
 const TINY_PNG = Buffer.from(
@@ -139,8 +155,8 @@ function parseDirectives(query: string): { directives: Directives; text: string 
       case "answer": d.answer = v.replace(/\\n/g, "\n"); break;
       case "answer64": d.answer = Buffer.from(v, "base64").toString("utf8"); break;
       case "status": {
-        const [code, errorCode] = v.split(":");
-        d.status = { code: Number(code), errorCode: errorCode ?? "internal_server_error" };
+        const [code, errorCode, ...message] = v.split(":");
+        d.status = { code: Number(code), errorCode: errorCode ?? "internal_server_error", message: message.join(":") || undefined };
         break;
       }
       case "error-event": d.errorEvent = true; break;
@@ -276,7 +292,7 @@ export async function startMockDify(): Promise<MockServer> {
         return sendJson(res, 200, {
           opening_statement: "",
           user_input_form: [],
-          file_upload: { image: { enabled: app.images, number_limits: 3, transfer_methods: ["remote_url", "local_file"] } },
+          file_upload: fileUpload(app.images),
           speech_to_text: { enabled: app.speechToText },
           text_to_speech: { enabled: false },
         });
@@ -328,7 +344,7 @@ export async function startMockDify(): Promise<MockServer> {
       return;
     }
     if (d.status) {
-      sendJson(res, d.status.code, { code: d.status.errorCode, message: `mock ${d.status.errorCode}`, status: d.status.code });
+      sendJson(res, d.status.code, { code: d.status.errorCode, message: d.status.message ?? `mock ${d.status.errorCode}`, status: d.status.code });
       return;
     }
     let conversationId = typeof body.conversation_id === "string" ? body.conversation_id : "";
