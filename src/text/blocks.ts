@@ -10,6 +10,13 @@ import { plainText, renderInline } from "./inline.js";
 /** Headings up to this level get 【】 around them; deeper ones are just a line of their own. */
 const BRACKETED_HEADING_DEPTH = 3;
 const RULE = "──────────";
+/**
+ * Whitespace runs; those holding a line break become one space (headings and table cells are one line). Matching
+ * whole runs keeps this linear; the pattern "blanks, line break, blanks" retried from every blank of a long run
+ * without a line break.
+ */
+const LINE_BREAK_WITH_BLANKS = /\s+/g;
+const joinLine = (blanks: string): string => (blanks.includes("\n") ? " " : blanks);
 /** Bullets by list nesting depth; the last one repeats for deeper levels. */
 const BULLETS = ["•", "◦", "▪"] as const;
 
@@ -35,7 +42,7 @@ function renderBlock(token: Token, listDepth: number): string {
       // Tight list items hold "text" blocks with inline children.
       return known.tokens !== undefined ? renderInline(known.tokens) : plainText(known.text);
     case "heading": {
-      const text = renderInline(known.tokens).replace(/\s*\n\s*/g, " ").trim();
+      const text = renderInline(known.tokens).replace(LINE_BREAK_WITH_BLANKS, joinLine).trim();
       return known.depth <= BRACKETED_HEADING_DEPTH ? `【${text}】` : text;
     }
     case "code":
@@ -74,7 +81,7 @@ function renderList(list: Tokens.List, listDepth: number): string {
 /** One line per row, cells separated by " | ", header first: readable on a phone without any alignment. */
 function renderTable(table: Tokens.Table): string {
   const row = (cells: readonly Tokens.TableCell[]): string =>
-    cells.map((cell) => renderInline(cell.tokens).replace(/\s*\n\s*/g, " ").trim()).join(" | ");
+    cells.map((cell) => renderInline(cell.tokens).replace(LINE_BREAK_WITH_BLANKS, joinLine).trim()).join(" | ");
   return [row(table.header), ...table.rows.map(row)].join("\n");
 }
 

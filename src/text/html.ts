@@ -69,21 +69,23 @@ export function isLineBreakTag(tag: string): boolean {
 /**
  * Reduces a block of HTML to readable text: comments, scripts and styles go; line breaks and the ends of block
  * elements become newlines; list items get a bullet; every other tag is dropped and entities are decoded.
+ * A tag ends at its `>` or before the next `<` (so "<a" × 10,000 without any `>` stays linear and stays text).
  */
 export function htmlToText(html: string): string {
   const text = html
     .replace(/<!--[\s\S]*?(?:-->|$)/g, "")
-    .replace(/<(script|style)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi, "")
+    .replace(/<(script|style)\b[^<>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi, "")
     .replace(/<br\s*\/?>/gi, "\n")
-    .replace(/<li\b[^>]*>\s*/gi, "• ")
+    .replace(/<li\b[^<>]*>\s*/gi, "• ")
     .replace(/<\/(?:p|div|li|tr|h[1-6]|blockquote|pre|table|ul|ol|section|article|details|summary)\s*>/gi, "\n")
-    .replace(/<(?:td|th)\b[^>]*>/gi, " ")
-    .replace(/<\/?[A-Za-z][^>]*>/g, "");
+    .replace(/<(?:td|th)\b[^<>]*>/gi, " ")
+    .replace(/<\/?[A-Za-z][^<>]*>/g, "");
   // Markup leaves empty lines where tags stood; one blank line is all the structure a chat message needs.
   return decodeEntities(text)
     .split("\n")
     .map((line) => line.trimEnd())
     .join("\n")
     .replace(/\n{3,}/g, "\n\n")
-    .replace(/^\n+|\n+$/g, "");
+    .replace(/^\n+/, "")
+    .trimEnd();
 }

@@ -7,11 +7,17 @@ import { decodeEntities, htmlToText, isLineBreakTag } from "./html.js";
  */
 export function renderInline(tokens: readonly Token[] | undefined): string {
   if (tokens === undefined) return "";
-  let out = "";
+  // Pieces are joined once: only the last character rendered so far is ever looked at, and reading a growing
+  // string after every token would copy it each time.
+  const pieces: string[] = [];
+  let lastChar = "";
   tokens.forEach((token, index) => {
-    out += looksLikeArithmetic(token, out, tokens[index + 1]) ? token.raw : renderInlineToken(token);
+    const piece = looksLikeArithmetic(token, lastChar, tokens[index + 1]) ? token.raw : renderInlineToken(token);
+    if (piece === "") return;
+    pieces.push(piece);
+    lastChar = piece.charAt(piece.length - 1);
   });
-  return out;
+  return pieces.join("");
 }
 
 /**
@@ -19,9 +25,9 @@ export function renderInline(tokens: readonly Token[] | undefined): string {
  * vanish. A single-asterisk emphasis wedged between ASCII letters or digits on both sides is kept as written
  * (CJK text, which has no spaces, still gets its emphasis removed).
  */
-function looksLikeArithmetic(token: Token, before: string, next: Token | undefined): boolean {
+function looksLikeArithmetic(token: Token, charBefore: string, next: Token | undefined): boolean {
   if (token.type !== "em" || !token.raw.startsWith("*") || token.raw.startsWith("**")) return false;
-  return /[A-Za-z0-9]$/.test(before) && next !== undefined && /^[A-Za-z0-9]/.test(next.raw);
+  return /^[A-Za-z0-9]$/.test(charBefore) && next !== undefined && /^[A-Za-z0-9]/.test(next.raw);
 }
 
 function renderInlineToken(token: Token): string {
@@ -68,8 +74,15 @@ function renderLink(link: Tokens.Link): string {
 
 /** "example.com/a" and "https://example.com/a/" name the same place for a reader. */
 function sameAddress(text: string, href: string): boolean {
-  const bare = (value: string): string => value.replace(/^[a-z][a-z0-9+.-]*:(?:\/\/)?/i, "").replace(/\/+$/, "");
+  const bare = (value: string): string => trimTrailingSlashes(value.replace(/^[a-z][a-z0-9+.-]*:(?:\/\/)?/i, ""));
   return bare(text).toLowerCase() === bare(href).toLowerCase();
+}
+
+/** `value` without the slashes at its end (a loop: /\/+$/ retries from every slash of a long run). */
+function trimTrailingSlashes(value: string): string {
+  let end = value.length;
+  while (end > 0 && value.charAt(end - 1) === "/") end -= 1;
+  return value.slice(0, end);
 }
 
 /**

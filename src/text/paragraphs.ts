@@ -1,3 +1,4 @@
+import { FenceTracker } from "./fences.js";
 import { THINK_TAG } from "./think.js";
 import { utf8Length } from "./utf8.js";
 
@@ -6,11 +7,6 @@ import { utf8Length } from "./utf8.js";
  * A paragraph is finished once a blank line follows it — but not inside a code fence (the fence would arrive cut in
  * two) and not inside reasoning (<think> that has not closed yet), whose text must never reach the follower.
  */
-
-/** An opening code fence: ``` or ~~~ (3 or more), possibly inside a block quote or a list item. */
-const FENCE_OPEN = /^[ \t]*(?:>[ \t]?)*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(`{3,}|~{3,})(.*)$/;
-/** A closing fence: only the fence characters and spaces on the line. */
-const FENCE_CLOSE = /^[ \t]*(?:>[ \t]?)*(`{3,}|~{3,})[ \t]*$/;
 
 /**
  * Splits the *finished* head of a still-streaming answer for progressive delivery: returns the complete paragraphs
@@ -28,51 +24,48 @@ export function takeFinishedParagraphs(textSoFar: string, minBytes: number): { d
 
 /**
  * The incremental form of takeFinishedParagraphs, for one streaming answer whose text only grows: each call reads
- * only what arrived since the previous one (every line is read once, and an unfinished last line is not searched
- * again), so asking on every streamed event costs time linear in the answer, not in the answer times the events.
+ * only what arrived since the previous one (every line is read once, an unfinished last line is not searched again)
+ * and the scanner keeps only the text not taken yet, so asking on every streamed event costs time linear in the
+ * answer, not in the answer times the events.
  *
  * Contract: `scanner.take(textSoFar, minBytes)` returns exactly
- * `takeFinishedParagraphs(textSoFar.slice(scanner.offset), minBytes).done` (computed before the call), and moves
- * `offset` past what it returns. Each `textSoFar` must start with the previous call's `textSoFar` (Dify appended to
- * it); the scanner does not re-read old text to check this. When the text is replaced instead (`message_replace`, a
- * workflow's final outputs, a re-asked answer), start a new scanner for the new text.
+ * `takeFinishedParagraphs(textSoFar.slice(scanner.offset), minBytes).done` (with `offset` as before the call), and
+ * moves `offset` past what it returns. Each `textSoFar` must start with the previous call's `textSoFar` (Dify
+ * appended to it); the scanner does not re-read old text to check this. When the text is replaced instead
+ * (`message_replace`, a workflow's final outputs, a re-asked answer), start a new scanner for the new text.
+ * `scanner.append(delta, minBytes)` is the same given only what was appended, for callers that have the deltas:
+ * it never touches the whole text (slicing a string built by `+=` copies all of it, once per event).
  *
  * @example
  * const scanner = new ParagraphScanner();          // or new ParagraphScanner(offsetAlreadySent)
  * onText(textSoFar) {
  *   const done = scanner.take(textSoFar, minBytes); // "" while no finished paragraphs reach minBytes
- *   if (done !== "") send(done);                    // scanner.offset === where the unsent text now starts
+ *   if (done !== "") send(done);                    // scanner.offset is where the unsent text now starts
  * }
  */
 export class ParagraphScanner {
   #offset: number;
-  /** Start of the first line not read yet. */
-  #lineStart: number;
-  /** Where to look for the next newline: the unfinished last line was already searched up to here. */
-  #searchFrom: number;
+  /** Index just after the text read so far. */
+  #read: number;
   readonly #lines = new LineReader();
-  /** Just after the last blank line that ends a paragraph at or after the offset; equals the offset when none. */
-  #end: number;
-  /** UTF-8 bytes of the text between the first offset and #lineStart, #end and #offset. */
-  #bytesRead = 0;
-  #bytesAtEnd = 0;
-  #bytesAtOffset = 0;
-  /** Start of the latest line with more than whitespace, and that of the latest one before #end (-1: none). */
-  #lastContent = -1;
-  #lastContentBeforeEnd = -1;
+  /** The last line, still without its newline: it may grow, so it ends nothing yet. */
+  #line = "";
+  /** Text from the offset to the last blank line that ends a paragraph. */
+  readonly #finished = new Stretch();
+  /** Whole lines read after that blank line. */
+  #open = new Stretch();
 
   /**
    * @param offset where the text not yet taken starts: 0 for a new answer, or the end of paragraphs already taken
-   *   from this same text (a place takeFinishedParagraphs cut at, so no fence or reasoning is open there).
+   *   from this same text (a place takeFinishedParagraphs cut at, so no fence or reasoning is open there). The
+   *   first call's `textSoFar` (or the first `append`) continues from there.
    */
   constructor(offset = 0) {
     this.#offset = offset;
-    this.#lineStart = offset;
-    this.#searchFrom = offset;
-    this.#end = offset;
+    this.#read = offset;
   }
 
-  /** Index in the text where the part not yet taken starts (the constructor's offset plus all that take returned). */
+  /** Index in the text where the part not yet taken starts (the constructor's offset plus all that was taken). */
   get offset(): number {
     return this.#offset;
   }
@@ -83,61 +76,79 @@ export class ParagraphScanner {
    * @throws RangeError when `textSoFar` is shorter than the text already read (it was replaced, not extended).
    */
   take(textSoFar: string, minBytes: number): string {
-    if (textSoFar.length < this.#searchFrom) {
+    if (textSoFar.length < this.#read) {
       throw new RangeError("ParagraphScanner: the text is shorter than before; use a new scanner for a new text");
     }
-    this.#read(textSoFar);
-    const finished = this.#end > this.#offset && this.#lastContentBeforeEnd >= this.#offset;
-    if (!finished || this.#bytesAtEnd - this.#bytesAtOffset < minBytes) return "";
-    const done = textSoFar.slice(this.#offset, this.#end);
-    this.#offset = this.#end;
-    this.#bytesAtOffset = this.#bytesAtEnd;
+    return this.append(textSoFar.slice(this.#read), minBytes);
+  }
+
+  /** Like take, given only the text appended since the last call. */
+  append(delta: string, minBytes: number): string {
+    this.#readDelta(delta);
+    const finished = this.#finished;
+    if (!finished.hasContent || finished.bytes < minBytes) return "";
+    const done = finished.takeAll();
+    this.#offset += done.length;
     return done;
   }
 
-  #read(text: string): void {
+  #readDelta(delta: string): void {
+    this.#read += delta.length;
+    let from = 0;
     for (;;) {
-      const newline = text.indexOf("\n", this.#searchFrom);
-      // The last line has no newline yet: it may still grow, so it ends nothing.
+      const newline = delta.indexOf("\n", from);
       if (newline === -1) {
-        this.#searchFrom = text.length;
+        this.#line += delta.slice(from);
         return;
       }
-      const line = text.slice(this.#lineStart, newline);
-      if (line.trim() !== "") this.#lastContent = this.#lineStart;
-      this.#bytesRead += utf8Length(line) + 1;
-      this.#lineStart = newline + 1;
-      this.#searchFrom = this.#lineStart;
+      const line = this.#line + delta.slice(from, newline);
+      this.#line = "";
+      from = newline + 1;
+      this.#open.addLine(line);
       if (this.#lines.endsParagraph(line)) {
-        this.#end = this.#lineStart;
-        this.#bytesAtEnd = this.#bytesRead;
-        this.#lastContentBeforeEnd = this.#lastContent;
+        this.#finished.addAll(this.#open);
+        this.#open = new Stretch();
       }
     }
   }
 }
 
+/** A stretch of whole lines kept as pieces, with its UTF-8 size and whether any line holds more than whitespace. */
+class Stretch {
+  #pieces: string[] = [];
+  bytes = 0;
+  hasContent = false;
+
+  addLine(line: string): void {
+    this.#pieces.push(line, "\n");
+    this.bytes += utf8Length(line) + 1;
+    if (line.trim() !== "") this.hasContent = true;
+  }
+
+  addAll(other: Stretch): void {
+    for (const piece of other.#pieces) this.#pieces.push(piece);
+    this.bytes += other.bytes;
+    this.hasContent ||= other.hasContent;
+  }
+
+  /** The stretch's text; the stretch is empty afterwards. */
+  takeAll(): string {
+    const text = this.#pieces.join("");
+    this.#pieces = [];
+    this.bytes = 0;
+    this.hasContent = false;
+    return text;
+  }
+}
+
 /** Follows code fences and reasoning blocks line by line. */
 class LineReader {
-  #fence: { char: string; length: number } | undefined;
+  readonly #fences = new FenceTracker();
   #thinkDepth = 0;
 
   /** Reads the next whole line (without its newline); true when it is a blank line that ends a paragraph. */
   endsParagraph(line: string): boolean {
-    if (this.#fence !== undefined) {
-      const marker = FENCE_CLOSE.exec(line)?.[1];
-      if (marker !== undefined && marker.startsWith(this.#fence.char) && marker.length >= this.#fence.length) {
-        this.#fence = undefined;
-      }
-      return false;
-    }
-    const open = FENCE_OPEN.exec(line);
-    const marker = open?.[1];
-    // ```js``` on one line is inline code, not a fence: a backtick fence's info string has no backticks.
-    if (marker !== undefined && !(marker.startsWith("`") && (open?.[2] ?? "").includes("`"))) {
-      this.#fence = { char: marker.charAt(0), length: marker.length };
-      return false;
-    }
+    if (this.#fences.isCode(line)) return false;
     this.#thinkDepth = Math.max(0, this.#thinkDepth + thinkDepthChange(line));
     return line.trim() === "" && this.#thinkDepth === 0;
   }

@@ -11,7 +11,7 @@ import {
 } from "./boundaries.js";
 import { codeUnitsAt, utf8BytesAt, utf8Length } from "./utf8.js";
 
-export { takeFinishedParagraphs } from "./paragraphs.js";
+export { ParagraphScanner, takeFinishedParagraphs } from "./paragraphs.js";
 export { utf8Length };
 
 /** The common budget for one WeChat text message (passive reply or customer-service message). */

@@ -150,6 +150,19 @@ describe("ParagraphScanner", () => {
     expect(scanner.take("xxx\ncode\n\nmore", 0)).toBe("");
   });
 
+  it("gives the same cuts from the appended deltas as from the growing text", () => {
+    fc.assert(
+      fc.property(answerText, fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1 }), (text, sizes) => {
+        const chunks = chunked(text, sizes);
+        const scanner = new ParagraphScanner();
+        const fromDeltas = chunks.map((chunk) => scanner.append(chunk, 8)).filter((done) => done !== "");
+        expect(fromDeltas).toEqual(scannerCuts(prefixesOf(chunks), 8));
+        expect(scanner.offset).toBe(fromDeltas.join("").length);
+      }),
+      { seed: 4242, numRuns: 1000 },
+    );
+  });
+
   it("refuses a text shorter than the one already read", () => {
     const scanner = new ParagraphScanner();
     scanner.take("a long first paragraph\n\n", 1);
