@@ -235,7 +235,7 @@ export function readConfig(env: AppEnv): Config {
       appKind: appKind(raw, problems),
       inputs: inputs(raw, problems),
       idleTimeoutMs: integerIn(raw, "DIFY_IDLE_TIMEOUT_MS", 1000, 300_000, DEFAULTS.idleTimeoutMs, problems),
-      totalTimeoutMs: integerIn(raw, "DIFY_TOTAL_TIMEOUT_MS", 5000, 840_000, DEFAULTS.totalTimeoutMs, problems),
+      totalTimeoutMs: integerIn(raw, "DIFY_TOTAL_TIMEOUT_MS", 5000, 720_000, DEFAULTS.totalTimeoutMs, problems),
       workflowOutputKey: text(raw, "WORKFLOW_OUTPUT_KEY"),
     },
     delivery: {

@@ -116,6 +116,11 @@ export class FollowerSession extends DurableObject<AppEnv> {
     }
   }
 
+  /** Rows this object's storage has read and written since it started: the cost of its callbacks, for benchmarks. */
+  storageStats(): { rowsRead: number; rowsWritten: number } {
+    return this.store.io;
+  }
+
   /**
    * Runs after WeChat's window and whenever something is due: closes windows, waits for the one answer being written
    * (starting the next one if none is), sends due parts, cleans up, and re-arms for the next thing due.
@@ -134,16 +139,19 @@ export class FollowerSession extends DurableObject<AppEnv> {
       this.closeExpiredWindows(config);
       const outcome = await this.sendDueParts(config, meter);
       if (waitingFor === undefined || waitingFor.settled || outcome.state === "deferred") break;
-      this.typingWhilePending(config, meter);
+      const typingDue = this.typingWhilePending(config, meter);
       const due = outcome.state === "wait" ? outcome.until : outcome.state === "retry" ? outcome.at : Infinity;
       // Woken by the answer settling or a part being queued; else by what is due (at least once a minute).
-      await this.changes.wait(Math.min(due, this.nextWindowEnd(config) ?? Infinity, Date.now() + 60_000) - Date.now());
+      await this.changes.wait(Math.min(due, typingDue, this.nextWindowEnd(config) ?? Infinity, Date.now() + 60_000) - Date.now());
     }
     this.closeExpiredWindows(config);
     const now = Date.now();
     const removed = this.store.deleteOldJobs(now - RETENTION_MS, now - UNREAD_RETENTION_MS);
     if (removed > 0) log.info("session_cleaned", { user: this.userTag, removed });
     await this.armNextAlarm(config);
+    log.info("alarm_run", {
+      user: this.userTag, subrequests: meter.used, answer: waitingFor === undefined ? undefined : this.logKey(waitingFor.key),
+    });
   }
 
   /** Records a new message and decides its work. */
@@ -286,17 +294,22 @@ export class FollowerSession extends DurableObject<AppEnv> {
 
   /**
    * Best-effort "typing…" while a late CS-mode answer is being written, only while WeChat still accepts it (30 s
-   * after the follower's message); never awaited by a WeChat request.
+   * after the follower's message); never awaited by a WeChat request. Returns when it is next due (Infinity: never).
    */
-  private typingWhilePending(config: Config, meter: SubrequestMeter): void {
-    if (!config.delivery.customMessages || Date.now() - this.lastTypingAt < TYPING_EVERY_MS) return;
+  private typingWhilePending(config: Config, meter: SubrequestMeter): number {
+    if (!config.delivery.customMessages) return Infinity;
     const now = Date.now();
-    const pending = this.store.unfinished().some((job) => job.windowClosed && now - job.firstSeen < TYPING_ALLOWED_MS);
+    const pending = this.store.unfinished().find((job) => job.windowClosed && now - job.firstSeen < TYPING_ALLOWED_MS);
+    if (pending === undefined) return Infinity;
+    const next = this.lastTypingAt + TYPING_EVERY_MS;
+    const stillAllowed = (at: number): number => (at - pending.firstSeen < TYPING_ALLOWED_MS ? at : Infinity);
+    if (now < next) return stillAllowed(next);
     const openid = this.store.meta(OPENID_KEY);
     const api = this.wechatApi(config, meter);
-    if (!pending || openid === undefined || api === undefined || meter.left < 10) return;
+    if (openid === undefined || api === undefined || meter.left < 10) return Infinity;
     this.lastTypingAt = now;
     void api.typing(openid, true).catch(() => undefined);
+    return stillAllowed(now + TYPING_EVERY_MS);
   }
 
   private nextWindowEnd(config: Config): number | undefined {

@@ -11,7 +11,7 @@
  *   where it last looked), not to the answer so far.
  */
 import type { Config } from "../config";
-import { takeFinishedParagraphs } from "../text/split";
+import { ParagraphScanner } from "../text/paragraphs";
 import { stripThinking } from "../text/markdown";
 import { answerParts, csBudget, resetCsBudget } from "./delivery-plan";
 import type { Job, SessionStore } from "./store";
@@ -20,14 +20,17 @@ import type { Job, SessionStore } from "./store";
 const MIN_SHARE_OF_PART = 0.5;
 
 /**
- * The progressive state of one Dify stream, kept in memory for the stream's life. It remembers how far the text has
- * been looked at, so an event that brings no new paragraph end costs only its own few characters.
+ * The progressive state of one Dify stream, kept in memory for the stream's life: a {@link ParagraphScanner} reads
+ * each line once, and a cheap look at the new characters alone decides whether anything can have finished.
  */
 export class ProgressiveStream {
-  /** Everything before this index of the stream's text has been looked at. */
+  private readonly scanner = new ParagraphScanner();
+  /** Everything before this index of the stream's text has been looked at for a blank line. */
   private lookedAt = 0;
   /** Index of the last newline before `lookedAt` that only whitespace follows, or -1: half of a blank line. */
   private openNewline = -1;
+  /** The stream's text stopped extending what was taken (it was replaced): the rest goes out when it ends. */
+  private stopped = false;
 
   constructor(private readonly key: string) {}
 
@@ -36,13 +39,31 @@ export class ProgressiveStream {
    * one CS message for the rest. Returns how many parts were queued (0 when nothing is ready or allowed yet).
    */
   onText(store: SessionStore, textSoFar: string, config: Config): number {
-    if (!config.delivery.customMessages) return 0;
+    if (!config.delivery.customMessages || this.stopped) return 0;
+    if (textSoFar.length < this.lookedAt) {
+      this.stopped = true;
+      return 0;
+    }
     // A paragraph ends only at a blank line: look at the new characters alone for one.
     if (!this.blankLineArrived(textSoFar)) return 0;
     const job = store.job(this.key);
     if (!job || !job.windowClosed || job.status !== "running") return 0;
     if (csBudget(store) < 2) return 0;
-    return queueFinishedParagraphs(store, job, textSoFar, config);
+    const minBytes = Math.floor(config.delivery.partMaxBytes * MIN_SHARE_OF_PART);
+    let done: string;
+    try {
+      done = this.scanner.take(textSoFar, minBytes);
+    } catch {
+      this.stopped = true;
+      return 0;
+    }
+    if (done === "") return 0;
+    if (!textSoFar.startsWith(job.progressText)) {
+      // Replaced under the stream (moderation): nothing more goes out early; the end delivers the new text whole.
+      this.stopped = true;
+      return 0;
+    }
+    return queueFinished(store, job, done, config);
   }
 
   /** Scans the characters that arrived since the last call; true when a blank line is among them. */
@@ -63,15 +84,10 @@ export class ProgressiveStream {
 }
 
 /**
- * Queues the finished head of `job`'s still-streaming answer. Parts the budget allows now (all but one CS message)
- * are `cs-queued`; the rest of the finished head is stored undecided, in order, for the final plan.
+ * Queues `done`, the finished paragraphs that follow what `job` already took. Parts the budget allows now (all but
+ * one CS message) are `cs-queued`; the rest of them is stored undecided, in order, for the final plan.
  */
-function queueFinishedParagraphs(store: SessionStore, job: Job, textSoFar: string, config: Config): number {
-  // Never cut while the model is still "thinking": the reasoning is dropped, the answer has not started.
-  if (textSoFar.lastIndexOf("<think>") > textSoFar.lastIndexOf("</think>")) return 0;
-  const minBytes = Math.floor(config.delivery.partMaxBytes * MIN_SHARE_OF_PART);
-  const { done } = takeFinishedParagraphs(textSoFar.slice(job.progressOffset), minBytes);
-  if (done === "") return 0;
+function queueFinished(store: SessionStore, job: Job, done: string, config: Config): number {
   const parts = answerParts(stripThinking(done), config);
   const allowed = Math.max(0, csBudget(store) - 1);
   const toCs = Math.min(parts.length, allowed);

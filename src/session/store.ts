@@ -200,7 +200,7 @@ export class SessionStore {
    */
   settledUnlogged(): Job[] {
     return this.run(
-      `SELECT * FROM jobs j WHERE j.logged = 0 AND j.kind = 'ask' AND j.status = 'done' AND NOT EXISTS (
+      `SELECT * FROM jobs j INDEXED BY jobs_unlogged WHERE j.logged = 0 AND j.kind = 'ask' AND j.status = 'done' AND NOT EXISTS (
          SELECT 1 FROM parts p WHERE p.job = j.key AND (p.via IS NULL OR p.via IN ('cs-queued','cs-sending'))
        ) ORDER BY j.seq`,
     ).map(toJob);
@@ -218,9 +218,9 @@ export class SessionStore {
   /** Ask jobs that finished or are running but whose follower has not got everything, oldest first. */
   undelivered(): Job[] {
     return this.run(
-      `SELECT * FROM jobs WHERE kind = 'ask' AND (
-         (status IN ('queued', 'running') AND window_closed = 1)
-         OR key IN (SELECT job FROM parts WHERE via IS NULL OR via IN ('cs-queued','cs-sending','pull-ready'))
+      `SELECT * FROM jobs WHERE kind = 'ask' AND key IN (
+         SELECT key FROM jobs INDEXED BY jobs_by_status WHERE status IN ('queued', 'running') AND window_closed = 1
+         UNION SELECT job FROM parts WHERE via IS NULL OR via IN ('cs-queued','cs-sending','pull-ready')
        ) ORDER BY seq`,
     ).map(toJob);
   }
