@@ -3,6 +3,18 @@ import { textMessageXml } from "../support/wechat-fixtures";
 import { newOpenid } from "../support/dify-calls";
 import { postOnce } from "../support/wechat-retries";
 import { csSent, eventually } from "../support/wechat-api-records";
+import { askWithReplay } from "../support/replay-worker";
+
+/** Reads until two reads 2 s apart agree: the images of one answer go out back to back, so a repeat would show. */
+async function settled<T>(read: () => Promise<T[]>): Promise<T[]> {
+  let before = await read();
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const now = await read();
+    if (now.length === before.length) return now;
+    before = now;
+  }
+}
 
 describe("images the app returns, in CS mode", () => {
   it("reach the follower as WeChat image messages after the text", async () => {
@@ -13,5 +25,13 @@ describe("images the app returns, in CS mode", () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]?.msgtype).toBe("image");
     expect(typeof sent[0]?.image?.media_id).toBe("string");
+  });
+
+  it("push one generated image once, though Dify sent it as three differently signed URLs (chatflow-image.sse)", async () => {
+    const { openid, reply } = await askWithReplay("chatflow-image");
+    expect(reply.content).toMatch(/^好的，画好了：/);
+    await eventually(() => csSent(openid), (list) => list.some((m) => m.msgtype === "image"), 15_000);
+    const images = (await settled(() => csSent(openid))).filter((m) => m.msgtype === "image");
+    expect(images).toHaveLength(1);
   });
 });
