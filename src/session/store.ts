@@ -212,7 +212,7 @@ export class SessionStore {
    * attempt's offset.
    */
   requeueRunning(): number {
-    return this.write("UPDATE jobs SET status = 'queued', progress_offset = 0, progress_text = '' WHERE status = 'running'");
+    return this.run("UPDATE jobs SET status = 'queued', progress_offset = 0, progress_text = '' WHERE status = 'running' RETURNING key").length;
   }
 
   /** Ask jobs that finished or are running but whose follower has not got everything, oldest first. */
@@ -296,7 +296,7 @@ export class SessionStore {
     const doomed = `SELECT key FROM jobs WHERE status = 'done' AND (first_seen < ? AND (first_seen < ? OR key NOT IN (
         SELECT job FROM parts WHERE via = 'pull-ready')))`;
     this.write(`DELETE FROM parts WHERE job IN (${doomed})`, before, unreadBefore);
-    return this.write(`DELETE FROM jobs WHERE key IN (${doomed})`, before, unreadBefore);
+    return this.run(`DELETE FROM jobs WHERE key IN (${doomed}) RETURNING key`, before, unreadBefore).length;
   }
 
   /** The first-seen time of the oldest job, for scheduling clean-up. */
