@@ -25,8 +25,8 @@ function project(name: string, include: string[], exclude: string[], bindings: R
             DIFY_API_KEY: "app-test-key",
             DIFY_API_BASE: inject<string>("difyUrl"),
             WECHAT_API_BASE: inject<string>("wechatApiUrl"),
-            // Short enough that stall tests finish quickly; the stand-in pings every second while it "thinks".
-            DIFY_IDLE_TIMEOUT_MS: "4000",
+            // Above Dify's 10 s ping interval (the stand-in pings as Dify does), short enough for stall tests.
+            DIFY_IDLE_TIMEOUT_MS: "11000",
             ...bindings,
           },
         },

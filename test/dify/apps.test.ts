@@ -5,15 +5,18 @@ import { DifyError } from "../../src/dify/errors.js";
 import { difyCalls as recordedCalls } from "../support/dify-calls.js";
 
 const newUser = () => `dify-apps-${crypto.randomUUID()}`;
-const client = (workflowOutputKey?: string) =>
-  new DifyClient({ apiBase: inject("difyUrl"), apiKey: "app-test-key", workflowOutputKey });
+const client = (workflowOutputKey?: string, apiKey = "app-test-key") =>
+  new DifyClient({ apiBase: inject("difyUrl"), apiKey, workflowOutputKey });
+// Dify serves each route only for its app mode (the stand-in's apps by key: test/support/dify/apps.ts).
+const completionApp = () => client(undefined, "app-completion-key");
+const workflowApp = () => client(undefined, "app-workflow-key");
 
 
 describe("completion apps", () => {
   it("send the question as inputs.query to /completion-messages and stream the answer", async () => {
     const user = newUser();
     const seen: string[] = [];
-    const answer = await client().ask(
+    const answer = await completionApp().ask(
       { kind: "completion", user, query: "[answer=补全的回答] [chunks=2]", inputs: { tone: "formal" } },
       { onText: (text) => seen.push(text) },
     );
@@ -35,7 +38,7 @@ describe("workflow apps", () => {
   it("send the question as inputs.query to /workflows/run and answer with outputs.text", async () => {
     const user = newUser();
     const seen: string[] = [];
-    const answer = await client().ask(
+    const answer = await workflowApp().ask(
       { kind: "workflow", user, query: "[answer=工作流的结果] [chunks=3]" },
       { onText: (text) => seen.push(text) },
     );
@@ -49,24 +52,25 @@ describe("workflow apps", () => {
   });
 
   it("take the final outputs over the streamed chunks when they differ", async () => {
-    const answer = await client().ask({ kind: "workflow", user: newUser(), query: "[answer=draft] [replace=final output]" });
+    const answer = await workflowApp().ask({ kind: "workflow", user: newUser(), query: "[answer=draft] [replace=final output]" });
     expect(answer.text).toBe("final output");
   });
 
   it("collect files listed in the outputs", async () => {
-    const answer = await client().ask({ kind: "workflow", user: newUser(), query: "[files] [answer=pic]" });
-    expect(answer.files.map(({ type, url }) => ({ type, url }))).toEqual([
-      { type: "image", url: `${inject("difyUrl").replace(/\/v1$/, "")}/files/mock/generated.png` },
-    ]);
+    const answer = await workflowApp().ask({ kind: "workflow", user: newUser(), query: "[files] [answer=pic]" });
+    // One image, listed in outputs and in workflow_finished.data.files, each time with a fresh signature.
+    expect(answer.files).toHaveLength(1);
+    expect(answer.files[0]?.type).toBe("image");
+    expect(answer.files[0]?.url).toMatch(/\/files\/tools\/[0-9a-f-]{36}\.png\?timestamp=\d+&nonce=[0-9a-f]{32}&sign=/);
   });
 
   it("fail with kind stream carrying the workflow's error when the run fails", async () => {
-    const promise = client().ask({ kind: "workflow", user: newUser(), query: "[workflow-fail]" });
+    const promise = workflowApp().ask({ kind: "workflow", user: newUser(), query: "[workflow-fail]" });
     await expect(promise).rejects.toBeInstanceOf(DifyError);
     const err = (await promise.catch((e: unknown) => e)) as DifyError;
     expect(err.kind).toBe("stream");
     expect(err.code).toBe("workflow_failed");
-    expect(err.difyMessage).toBe("mock node failure");
+    expect(err.difyMessage).toMatch(/Server Unavailable Error/);
     expect(err.retryable).toBe(false);
   });
 
@@ -129,11 +133,11 @@ describe("app metadata and uploads", () => {
 
   it("transcribes a voice message through /audio-to-text", async () => {
     const user = newUser();
-    const text = await client().audioToText(user, new Uint8Array(100), "voice.mp3", "audio/mpeg");
+    const text = await client().audioToText(user, new Uint8Array(100), "voice.mp3", "audio/mp3");
     expect(text).toBe("transcribed voice");
     const [call] = await recordedCalls(user);
     expect(call?.path).toBe("/audio-to-text");
-    expect(call?.body).toEqual({ user, file: { name: "voice.mp3", type: "audio/mpeg", size: 100 } });
+    expect(call?.body).toEqual({ user, file: { name: "voice.mp3", type: "audio/mp3", size: 100 } });
   });
 
   it("fails a short call with kind timeout when the server never answers", async () => {

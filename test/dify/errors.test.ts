@@ -24,7 +24,7 @@ describe("DifyError from HTTP answers", () => {
     expect(err.kind).toBe("http");
     expect(err.status).toBe(400);
     expect(err.code).toBe("app_unavailable");
-    expect(err.difyMessage).toBe("mock app_unavailable");
+    expect(err.difyMessage).toBe("App unavailable, please check your app configurations.");
     expect(err.retryable).toBe(false);
     expect(err.conversationMissing).toBe(false);
   });

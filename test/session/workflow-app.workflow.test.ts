@@ -17,6 +17,11 @@ describe("a workflow app, detected through GET /info", () => {
     const openid = newOpenid("workflow-files");
     const reply = await postOnce(textMessageXml({ openid, content: "[files] [answer=画好了]" }));
     const origin = inject("difyUrl").replace(/\/v1$/, "");
-    expect(reply.content).toBe(`画好了\n\n${origin}/files/mock/generated.png`);
+    // Dify signs tool-file URLs (core/tools/signature.py): the link is the stand-in's signed /files/tools/ URL.
+    const [text, link, ...rest] = (reply.content ?? "").split("\n\n");
+    expect(text).toBe("画好了");
+    expect(link?.startsWith(`${origin}/files/tools/`)).toBe(true);
+    expect(link).toMatch(/\.png\?timestamp=\d+&nonce=[0-9a-f]{32}&sign=/);
+    expect(rest).toEqual([]);
   });
 });
