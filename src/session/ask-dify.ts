@@ -184,6 +184,29 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
+/** The identities of the images written into an answer's Markdown (relative URLs resolved against the Dify server). */
+function markdownImageKeys(answer: DifyAnswer, config: Config): Map<string, string> {
+  const keys = new Map<string, string>();
+  for (const url of markdownImageUrls(answer.text)) {
+    try {
+      const absolute = new URL(url, config.dify.apiBase).toString();
+      if (!keys.has(fileUrlKey(absolute))) keys.set(fileUrlKey(absolute), absolute);
+    } catch {
+      // Not a URL at all: the text keeps it as written.
+    }
+  }
+  return keys;
+}
+
+/**
+ * The links of the files an answer carries that its text does not already show: where images cannot be pushed as
+ * images they go after the text, and one the Markdown already shows (under another signature) would come twice.
+ */
+export function answerFileLinks(answer: DifyAnswer, config: Config): string[] {
+  const shown = markdownImageKeys(answer, config);
+  return answer.files.filter((file) => !shown.has(file.key)).map((file) => file.url);
+}
+
 /**
  * The images an answer carries, as absolute URLs in order, each image once: files the app produced (message_file,
  * workflow outputs) and images written into the Markdown (relative ones resolved against the Dify server). One image
@@ -193,15 +216,6 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
 export function answerImages(answer: DifyAnswer, config: Config): string[] {
   const byKey = new Map<string, string>();
   for (const file of answer.files) if (file.type === "image" && !byKey.has(file.key)) byKey.set(file.key, file.url);
-  for (const url of markdownImageUrls(answer.text)) {
-    let absolute: string;
-    try {
-      absolute = new URL(url, config.dify.apiBase).toString();
-    } catch {
-      continue; // Not a URL at all: the text keeps it as written.
-    }
-    const key = fileUrlKey(absolute);
-    if (!byKey.has(key)) byKey.set(key, absolute);
-  }
+  for (const [key, url] of markdownImageKeys(answer, config)) if (!byKey.has(key)) byKey.set(key, url);
   return [...byKey.values()].filter((url) => /^https?:/.test(url));
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { readConfig, type AppEnv } from "../../src/config";
 import { DifyClient, fileUrlKey } from "../../src/dify";
-import { answerImages, resolveAppKind } from "../../src/session/ask-dify";
+import { answerFileLinks, answerImages, resolveAppKind } from "../../src/session/ask-dify";
 
 function setup(apiKey: string, appType = "") {
   const config = readConfig({ WECHAT_TOKEN: "t", DIFY_API_KEY: apiKey, DIFY_API_BASE: inject("difyUrl"), DIFY_APP_TYPE: appType } as unknown as AppEnv);
@@ -63,5 +63,21 @@ describe("images in an answer", () => {
     );
     expect(urls).toHaveLength(1);
     expect(urls[0]).toContain(`/files/tools/${id}.png?`);
+  });
+
+  it("leave out of the links after the text the files the Markdown already shows under another signature", () => {
+    const { config } = setup("app-test-key");
+    const origin = new URL(inject("difyUrl")).origin;
+    const id = "6c0d7e2a-9b4f-4d1e-8a3c-5f2b7e9d1c4a";
+    const shown = `${origin}/files/tools/${id}.png?timestamp=1&nonce=aa&sign=a=`;
+    const links = answerFileLinks(
+      {
+        text: `画好了：![cat](/files/tools/${id}.png?timestamp=1&nonce=bb&sign=b=)`,
+        files: [file("image", shown), file("document", "https://cdn.example/d.pdf")],
+        totalMs: 1,
+      },
+      config,
+    );
+    expect(links).toEqual(["https://cdn.example/d.pdf"]);
   });
 });
