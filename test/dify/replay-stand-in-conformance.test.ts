@@ -152,7 +152,8 @@ describe("the Dify stand-in's other answers, as Dify's code gives them", () => {
     expect(test.speech_to_text).toEqual({ enabled: true });
     const basic = await get("app-basic-key");
     expect(basic.file_upload?.enabled).toBeUndefined();
-    expect(basic.file_upload?.image).toMatchObject({ enabled: false });
+    // Only the legacy image switch, which Dify ignores (see apps.ts): no top-level enabled, so no images.
+    expect(basic.file_upload?.image).toMatchObject({ enabled: true });
     expect(basic.speech_to_text).toEqual({ enabled: false });
   });
 

@@ -42,6 +42,11 @@ const UPLOADS_NEVER_SET = {
   image: { enabled: false, number_limits: 3, detail: "high", transfer_methods: ["remote_url", "local_file"] },
 };
 
+/** An app set up before the upload feature existed, with the old image switch on and no top-level `enabled`. */
+const LEGACY_IMAGE_ONLY = {
+  image: { enabled: true, number_limits: 3, detail: "high", transfer_methods: ["remote_url", "local_file"] },
+};
+
 const queryInput = (type: "paragraph" | "text-input") => ({
   [type]: { variable: "query", label: "query", required: true, max_length: type === "paragraph" ? 4096 : 256, default: "" },
 });
@@ -49,7 +54,8 @@ const queryInput = (type: "paragraph" | "text-input") => ({
 /** The apps by API key. */
 export const APPS: Record<string, StandInApp> = {
   "app-test-key": { name: "Mock Dify App", mode: "advanced-chat", fileUpload: IMAGES_ON, speechToText: true, userInputForm: [] },
-  "app-basic-key": { name: "Mock Dify App", mode: "chat", fileUpload: UPLOADS_NEVER_SET, speechToText: false, userInputForm: [] },
+  // Only the legacy image switch is on: Dify ignores it, so the app takes no images (issue 9, item 6).
+  "app-basic-key": { name: "Mock Dify App", mode: "chat", fileUpload: LEGACY_IMAGE_ONLY, speechToText: false, userInputForm: [] },
   "app-workflow-key": {
     name: "Mock Dify App", mode: "workflow", fileUpload: IMAGES_ON, speechToText: true, userInputForm: [queryInput("paragraph")],
   },
