@@ -10,10 +10,15 @@ import { describeError, log } from "../log";
 import { answerImages, askDify, VoiceNotUnderstoodError, type AskWork } from "./ask-dify";
 import { answerParts, planUndecidedParts } from "./delivery-plan";
 import { ProgressiveStream, remainderAfterProgress } from "./progressive";
+import { storeAnswerMedia, type AnswerMedia } from "./answer-media";
+import { WECHAT_MEDIA_PREFIX } from "./cs-sender";
 import type { Job, NewPart, SessionStore } from "./store";
+import { isDifySignedUrl } from "../dify";
 
 /** Dify calls one message may cost: the first, plus this many re-asks after restarts lost the stream. */
 export const MAX_REASKS = 2;
+/** Images of one answer stored and sent as images; more would cost more outbound calls than an invocation has. */
+export const MAX_ANSWER_IMAGES = 4;
 
 const CONVERSATION_KEY = "conversation_id";
 const EPOCH_KEY = "conversation_epoch";
@@ -117,17 +122,19 @@ async function ask(job: Job, deps: AnswerDeps): Promise<AskOutcome> {
         deps.notify();
       },
     });
-    const images = answerImages(answer, config);
-    // Where images cannot be pushed as images, their links go at the end of the text.
-    const links = pushImages ? [] : answer.files.map((f) => f.url);
-    const raw = [answer.text, ...links].filter((s) => s.trim() !== "").join("\n\n");
+    const images = await deliverableImages(answerImages(answer, config), deps, pushImages);
+    // Images that go as WeChat images are parts of their own; the others are links at the end of the text, but only
+    // links that still work when the follower opens them (Dify's signed file URLs die after 5 minutes).
+    const asImages = pushImages ? images.filter((m) => m.mediaId !== undefined) : [];
+    const links = images.filter((m) => !asImages.includes(m) && !isDifySignedUrl(m.url)).map((m) => m.url);
+    const raw = [withoutSignedImages(answer.text), ...links].filter((s) => s.trim() !== "").join("\n\n");
     // Read again: progressive delivery moved the offset while the stream ran.
     const current = store.job(job.key) ?? job;
     const { rest, changed } = remainderAfterProgress(current, raw);
     if (changed) log.warn("answer_changed_mid_stream", { user: deps.userTag, key: deps.logKey(job.key), sent: current.progressOffset });
     let parts: NewPart[] = answerParts(rest, config);
-    if (parts.length === 0 && current.progressOffset === 0 && images.length === 0) parts = [config.texts.emptyAnswer];
-    if (pushImages) parts = [...parts, ...images.map((url) => ({ text: url, media: url }))];
+    if (parts.length === 0 && current.progressOffset === 0 && asImages.length === 0) parts = [config.texts.emptyAnswer];
+    parts = [...parts, ...asImages.map((m) => ({ text: m.expiring ? "" : m.url, media: `${WECHAT_MEDIA_PREFIX}${m.mediaId}` }))];
     return { parts, error: null, firstEventMs: answer.firstEventMs };
   } catch (caught) {
     if (deps.signal.aborted) return { parts: [], error: null };
@@ -136,6 +143,39 @@ async function ask(job: Job, deps: AnswerDeps): Promise<AskOutcome> {
     const text = caught instanceof VoiceNotUnderstoodError ? config.texts.voiceNotUnderstood : config.texts.failure;
     return { parts: [text], error: JSON.stringify(describeError(caught)) };
   }
+}
+
+/** A Markdown image `![alt](url "title")`; bounded character classes keep the match linear. */
+const MARKDOWN_IMAGE = /!\[([^\]\n]{0,200})\]\(\s*<?([^)\s>]{1,2048})>?(?:\s+"[^"\n]{0,200}")?\s*\)/g;
+
+/**
+ * The answer's text without Markdown images whose URL Dify signed: such a link dies 5 minutes after the answer (the
+ * image itself goes out as an image, where the account can send one); the image's alt text stays.
+ */
+export function withoutSignedImages(text: string): string {
+  if (!text.includes("![")) return text;
+  // A generated image's alt text is often just its file name, which reads as noise without the image.
+  const keep = (alt: string): string => (/^[\w.-]+\.[A-Za-z0-9]{2,4}$/.test(alt.trim()) ? "" : alt);
+  return text.replace(MARKDOWN_IMAGE, (whole, alt: string, url: string) => (isDifySignedUrl(url) ? keep(alt) : whole));
+}
+
+/**
+ * The answer's images as the follower can get them later: when they go out as images (CS mode), stored as WeChat
+ * media now, while Dify's signed URLs work; flagged when their link will soon be dead. Only the first
+ * MAX_ANSWER_IMAGES are stored; a dropped expiring link is logged.
+ */
+async function deliverableImages(urls: string[], deps: AnswerDeps, asImages: boolean): Promise<AnswerMedia[]> {
+  if (urls.length === 0) return [];
+  const stored = await storeAnswerMedia(urls.slice(0, MAX_ANSWER_IMAGES), {
+    difyApiBase: deps.config.dify.apiBase,
+    // Only images that go out as images are worth storing: a passive reply or a "1" carries text alone.
+    wechatApi: asImages ? deps.wechatApi : undefined,
+  });
+  const rest = await storeAnswerMedia(urls.slice(MAX_ANSWER_IMAGES), { difyApiBase: deps.config.dify.apiBase });
+  const all = [...stored, ...rest];
+  const dropped = all.filter((m) => m.mediaId === undefined && m.expiring === true).length;
+  if (dropped > 0) log.warn("answer_image_links_dropped", { user: deps.userTag, count: dropped, reason: "signed URL expires" });
+  return all;
 }
 
 /** Stores the parts, marks the job done and, when WeChat's window is over, plans how the parts go out. */

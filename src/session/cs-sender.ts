@@ -24,6 +24,12 @@ export type SendOutcome =
   /** This invocation has no outbound calls left for another send: a later one carries on. */
   | { state: "deferred" };
 
+/**
+ * A part's `media` starting with this holds a WeChat media id stored when the answer was written (the image was
+ * fetched while Dify's signed URL still worked); any other `media` is an image URL, fetched at send time.
+ */
+export const WECHAT_MEDIA_PREFIX = "wechat-media:";
+
 /** Outbound calls one CS send may take at most (an answer image: download, token, upload, token, send). */
 export const CALLS_PER_SEND = 5;
 
@@ -57,6 +63,10 @@ export function leaveQueuedForPull(store: SessionStore): number {
  * refusals of the send itself are thrown like any send error.
  */
 async function sendImage(api: WechatApiClient, openid: string, url: string, fetcher?: typeof fetch): Promise<boolean> {
+  if (url.startsWith(WECHAT_MEDIA_PREFIX)) {
+    await api.sendImage(openid, url.slice(WECHAT_MEDIA_PREFIX.length));
+    return true;
+  }
   let mediaId: string;
   try {
     const { bytes, contentType } = await downloadImage(url, "image/png", fetcher);
@@ -103,7 +113,8 @@ export async function sendQueuedParts(
 
     store.setPartVia(part.job, part.idx, "cs-sending");
     try {
-      if (part.media === null || !(await sendImage(api, openid, part.media, round.fetcher))) await api.sendText(openid, part.text);
+      const sentAsImage = part.media !== null && (await sendImage(api, openid, part.media, round.fetcher));
+      if (!sentAsImage && part.text.trim() !== "") await api.sendText(openid, part.text);
       store.setPartVia(part.job, part.idx, "cs", now());
       store.setMeta(RETRY_KEY, undefined);
       store.setMeta(RETRY_AT_KEY, undefined);

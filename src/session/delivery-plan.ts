@@ -117,13 +117,20 @@ export function takePassivePart(
 }
 
 /**
- * Hands the next part waiting for "1" to a passive reply. Returns undefined when none waits.
+ * Hands the next part waiting for "1" to a passive reply. Returns undefined when none waits. An image part with no
+ * text (a WeChat media id whose Dify link has expired: a passive reply here is text only) is passed over, marked as
+ * handed out, rather than shown as an empty message or a dead link.
  */
 export function takePulledPart(store: SessionStore, jobKey: string, config: Config, now: number): string | undefined {
   const parts = store.parts(jobKey);
-  const next = parts.find((p) => p.via === "pull-ready");
+  const waiting = parts.filter((p) => p.via === "pull-ready");
+  for (const part of waiting) {
+    if (part.text.trim() !== "") break;
+    store.setPartVia(jobKey, part.idx, "pull", now);
+  }
+  const next = waiting.find((p) => p.text.trim() !== "");
   if (next === undefined) return undefined;
   store.setPartVia(jobKey, next.idx, "pull", now);
-  const more = parts.some((p) => p.via === "pull-ready" && p.idx !== next.idx);
+  const more = waiting.some((p) => p.idx > next.idx && p.text.trim() !== "");
   return more ? next.text + moreNote(config, next.idx + 1, parts.length) : next.text;
 }

@@ -1,0 +1,32 @@
+/**
+ * Dify signs every file URL it hands out and refuses it 5 minutes later (FILES_ACCESS_TIMEOUT=300, then 403; see
+ * core/file/helpers.py and core/tools/signature.py in Dify). A follower in pull mode may read the answer hours later,
+ * so such a link is never put in the text they get.
+ */
+import { describe, expect, it } from "vitest";
+import { withoutSignedImages } from "../../src/session/answering";
+import { textMessageXml } from "../support/wechat-fixtures";
+import { newOpenid } from "../support/dify-calls";
+import { postOnce } from "../support/wechat-retries";
+
+describe("links to an answer's images, in pull mode", () => {
+  it("leave out Dify's signed file URLs, which would be dead when the follower opens them", async () => {
+    const openid = newOpenid("pull-image-link");
+    const reply = await postOnce(textMessageXml({ openid, content: "[files] [answer=这是你要的图]" }));
+    expect(reply.content?.startsWith("这是你要的图")).toBe(true);
+    expect(reply.content).not.toMatch(/sign=|\/files\/tools\//);
+  });
+});
+
+describe("withoutSignedImages", () => {
+  it("keeps the alt text of a signed image and leaves other images alone", () => {
+    const signed = "![猫](https://dify.example/files/tools/3f2a9b6e-1c4d-4e8f-9a0b-7c6d5e4f3a2b.png?timestamp=1&nonce=2&sign=3)";
+    const plain = "![logo](https://cdn.example/logo.png)";
+    expect(withoutSignedImages(`看：${signed} 和 ${plain}`)).toBe(`看：猫 和 ${plain}`);
+  });
+
+  it("is linear on hostile input (no backtracking on unclosed brackets)", () => {
+    const hostile = "![".repeat(20_000) + "](";
+    expect(withoutSignedImages(hostile)).toBe(hostile);
+  });
+});
