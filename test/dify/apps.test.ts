@@ -164,6 +164,8 @@ describe("appKindFromMode", () => {
     expect(appKindFromMode("chat")).toBe("chat");
     expect(appKindFromMode("agent-chat")).toBe("chat");
     expect(appKindFromMode("advanced-chat")).toBe("chat");
+    // The new Agent App on upstream main reports mode "agent" and is asked on /chat-messages.
+    expect(appKindFromMode("agent")).toBe("chat");
     expect(appKindFromMode("completion")).toBe("completion");
     expect(appKindFromMode("workflow")).toBe("workflow");
     expect(appKindFromMode("rag-pipeline")).toBeUndefined();
