@@ -1,16 +1,17 @@
 /**
- * `npm run bench [-- --only protocol|load|bundle]`: prints each figure beside its peer as a table and writes them as
+ * `npm run bench [-- --only protocol|load|bundle|cpu]`: prints each figure beside its peer as a table and writes them as
  * JSON to bench/results/latest.json. Figures only: nothing here asserts a timing.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { bundleTables, runBundle } from "./bundle/bench.js";
+import { cpuTables, runCpu } from "./cpu/bench.js";
 import { loadTables, runLoad } from "./load/bench.js";
 import { protocolTables, runProtocol } from "./protocol/bench.js";
 import { renderTable, type Table } from "./table.js";
 
-const SECTIONS = ["protocol", "load", "bundle"] as const;
+const SECTIONS = ["protocol", "load", "bundle", "cpu"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const RESULTS = fileURLToPath(new URL("./results/latest.json", import.meta.url));
@@ -56,6 +57,10 @@ async function main(): Promise<void> {
     bundle: async () => {
       const r = await runBundle();
       return { tables: bundleTables(r), json: r };
+    },
+    cpu: async () => {
+      const r = await runCpu();
+      return { tables: cpuTables(r), json: r };
     },
   };
   for (const section of sections) {

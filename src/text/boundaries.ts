@@ -181,6 +181,9 @@ function isAfterPunctuation(
 }
 
 function isBlank(char: string): boolean {
+  const code = char.charCodeAt(0);
+  // Printable ASCII and the CJK blocks hold no whitespace: skip the regex for the characters answers are made of.
+  if ((code > 0x20 && code < 0x7f) || (code > 0x3000 && code < 0xfeff)) return false;
   return char !== "" && /\s/.test(char);
 }
 

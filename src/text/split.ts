@@ -84,11 +84,11 @@ class Splitter {
     const fits = (cut: number): boolean => keepsCharacter(cut) && !isInsideSpan(this.urls, cut);
     const halfFull = (cut: number): boolean => (window[cut - start] ?? 0) * 2 >= this.maxBytes;
     const cut =
-      this.lastCut(start, limit, (at) => fits(at) && halfFull(at) && isParagraphStart(text, at)) ??
-      this.lastCut(start, limit, (at) => fits(at) && isLineStart(text, at)) ??
-      this.lastCut(start, limit, (at) => fits(at) && isAfterSentenceEnd(text, at)) ??
-      this.lastCut(start, limit, (at) => fits(at) && isAfterClauseEnd(text, at)) ??
-      this.lastCut(start, limit, (at) => fits(at) && isWordStart(text, at)) ??
+      this.lastCut(start, limit, (at) => isParagraphStart(text, at) && halfFull(at) && fits(at)) ??
+      this.lastCut(start, limit, (at) => isLineStart(text, at) && fits(at)) ??
+      this.lastCut(start, limit, (at) => isAfterSentenceEnd(text, at) && fits(at)) ??
+      this.lastCut(start, limit, (at) => isAfterClauseEnd(text, at) && fits(at)) ??
+      this.lastCut(start, limit, (at) => isWordStart(text, at) && fits(at)) ??
       this.lastCut(start, limit, fits) ??
       // A URL, a whitespace run or one character longer than the budget: split it rather than fail.
       this.lastCut(start, limit, keepsCharacter) ??
