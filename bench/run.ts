@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only protocol|load|bundle|cpu]`: prints each figure beside its peer as a table and writes them as
+ * `npm run bench [-- --only protocol|load|bundle|cpu|rows]`: prints each figure beside its peer as a table and writes them as
  * JSON to bench/results/latest.json. Figures only: nothing here asserts a timing.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -9,9 +9,10 @@ import { bundleTables, runBundle } from "./bundle/bench.js";
 import { cpuTables, runCpu } from "./cpu/bench.js";
 import { loadTables, runLoad } from "./load/bench.js";
 import { protocolTables, runProtocol } from "./protocol/bench.js";
+import { rowsTables, runRows } from "./rows/bench.js";
 import { renderTable, type Table } from "./table.js";
 
-const SECTIONS = ["protocol", "load", "bundle", "cpu"] as const;
+const SECTIONS = ["protocol", "load", "bundle", "cpu", "rows"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const RESULTS = fileURLToPath(new URL("./results/latest.json", import.meta.url));
@@ -61,6 +62,10 @@ async function main(): Promise<void> {
     cpu: async () => {
       const r = await runCpu();
       return { tables: cpuTables(r), json: r };
+    },
+    rows: async () => {
+      const r = await runRows();
+      return { tables: rowsTables(r), json: r };
     },
   };
   for (const section of sections) {

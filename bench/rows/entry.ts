@@ -49,7 +49,7 @@ export class MeteredFollowerSession extends FollowerSession {
   }
 }
 
-type BenchEnv = AppEnv & { FOLLOWER_SESSION: DurableObjectNamespace<MeteredFollowerSession> };
+type BenchEnv = Omit<AppEnv, "FOLLOWER_SESSION"> & { FOLLOWER_SESSION: DurableObjectNamespace<MeteredFollowerSession> };
 
 export default {
   async fetch(request: Request, env: BenchEnv, ctx: ExecutionContext): Promise<Response> {
@@ -62,6 +62,6 @@ export default {
         return new Response(String(error instanceof Error ? error.stack ?? error.message : error), { status: 500 });
       }
     }
-    return app.fetch(request, env, ctx);
+    return app.fetch(request, env as unknown as AppEnv, ctx);
   },
 };
