@@ -253,6 +253,20 @@ describe("splitByUtf8Bytes", () => {
     }
   });
 
+  it("cuts a 60,000-letter run without spaces or :// into full parts", () => {
+    const text = "a".repeat(60_000);
+    const parts = splitByUtf8Bytes(text, 2048);
+    expectWellFormed(text, parts, 2048);
+    expect(parts.slice(0, -1).every((part) => part.length === 2048)).toBe(true);
+  });
+
+  it("keeps every flag whole in a run of 5,000 flags", () => {
+    const text = "🇯🇵".repeat(5_000);
+    const parts = splitByUtf8Bytes(text, 2048);
+    expectWellFormed(text, parts, 2048);
+    for (const part of parts) expect(part.length % 4).toBe(0);
+  });
+
   it("never cuts inside a surrogate pair over random emoji-heavy strings", () => {
     const alphabet = ["😀", "🎉", "中", "a", " ", "👨‍👩‍👧", "🇺🇸", "\n"];
     for (let seed = 1; seed <= 200; seed += 1) {
