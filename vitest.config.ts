@@ -10,7 +10,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
  * - "cs": customer-service mode (ENABLE_CUSTOM_MESSAGE=true): late answers are pushed. Files named *.cs.test.ts.
  * - "basic", "workflow", "completion": other kinds of Dify app (the stand-in tells them apart by API key).
  */
-const SPECIAL = ["cs", "restart", "basic", "workflow", "completion"];
+const SPECIAL = ["cs", "restart", "basic", "workflow", "completion", "model"];
 function project(name: string, include: string[], exclude: string[], bindings: Record<string, string>): TestProjectInlineConfiguration {
   return {
     plugins: [
@@ -66,6 +66,19 @@ export default defineConfig({
         DIFY_APP_TYPE: "completion",
         DIFY_INPUTS: '{"tone":"friendly"}',
       }),
+      // The session model (test/session/session-model.model.test.ts) in each delivery mode: it restarts objects, so
+      // each mode is a runtime of its own; WeChat's shortest timeout and small parts keep a run to seconds.
+      // MODEL_RUNS, MODEL_SEED and MODEL_SHRINK (from the shell) choose how many cases, from which seed, shrunk or not.
+      ...(["model", "model-cs"] as const).map((name) =>
+        project(name, ["test/**/*.model.test.ts"], [], {
+          ENABLE_CUSTOM_MESSAGE: name === "model-cs" ? "true" : "false",
+          WECHAT_REQUEST_TIMEOUT_MS: "500",
+          MESSAGE_PART_MAX_BYTES: "512",
+          MODEL_RUNS: process.env.MODEL_RUNS ?? "",
+          MODEL_SEED: process.env.MODEL_SEED ?? "",
+          MODEL_SHRINK: process.env.MODEL_SHRINK ?? "",
+        }),
+      ),
     ],
   },
 });
