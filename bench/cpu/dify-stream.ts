@@ -15,14 +15,18 @@ import type { AddressInfo } from "node:net";
 export interface DifyStream {
   /** Base URL to give the worker as DIFY_API_BASE (ends in /v1). */
   url: string;
-  /** Registers the events to stream for the question `key`; resolves `done` when they have all been written. */
-  register(key: string, events: readonly string[]): { done: Promise<void> };
+  /**
+   * Registers the events to stream for the question `key`; resolves `done` when they have all been written. Each
+   * event is its own write, as Dify flushes them, unless `coalesceBytes` is given: then events are gathered into
+   * writes of that many characters, so the worker reads few large chunks instead of one per event.
+   */
+  register(key: string, events: readonly string[], coalesceBytes?: number): { done: Promise<void> };
   close(): Promise<void>;
 }
 
 /** Starts the stand-in; `delayMs` passes between the request and the first event. */
 export async function startDifyStream(delayMs: number): Promise<DifyStream> {
-  const answers = new Map<string, { events: readonly string[]; finished: () => void }>();
+  const answers = new Map<string, { events: readonly string[]; coalesce: number; finished: () => void }>();
   const server = createServer((req, res) => {
     void handle(req, res).catch(() => res.destroy());
   });
@@ -47,10 +51,14 @@ export async function startDifyStream(delayMs: number): Promise<DifyStream> {
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     const ids = { conversation_id: randomUUID(), message_id: randomUUID(), created_at: Math.floor(Date.now() / 1000) };
     const head = { event: "message", ...ids, task_id: randomUUID(), id: ids.message_id };
+    let pending = "";
     for (const text of answer.events) {
-      const frame = `data: ${JSON.stringify({ ...head, answer: text, from_variable_selector: null })}\n\n`;
-      if (!res.write(frame)) await new Promise((resolve) => res.once("drain", resolve));
+      pending += `data: ${JSON.stringify({ ...head, answer: text, from_variable_selector: null })}\n\n`;
+      if (pending.length < answer.coalesce) continue;
+      if (!res.write(pending)) await new Promise((resolve) => res.once("drain", resolve));
+      pending = "";
     }
+    if (pending !== "") res.write(pending);
     const end = { event: "message_end", ...ids, task_id: head.task_id, id: ids.message_id, metadata: { usage: {} }, files: null };
     res.end(`data: ${JSON.stringify(end)}\n\n`);
     answer.finished();
@@ -60,10 +68,10 @@ export async function startDifyStream(delayMs: number): Promise<DifyStream> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/v1`,
-    register(key, events) {
+    register(key, events, coalesceBytes) {
       let finished = (): void => undefined;
       const done = new Promise<void>((resolve) => (finished = resolve));
-      answers.set(key, { events, finished });
+      answers.set(key, { events, coalesce: coalesceBytes ?? 0, finished });
       return { done };
     },
     close: () =>
