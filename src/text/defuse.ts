@@ -48,7 +48,8 @@ const TABLE_DELIMITER_ROW = /^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*
  * restoring cannot mistake them for placeholders.
  */
 export function defuseMarkdown(markdown: string): string {
-  const lines = markdown.replace(PLACEHOLDER_CHARS, "\uFFFD").split("\n");
+  // Line ends as marked reads them (it turns \r\n and \r into \n first), so fences and rows are seen alike here.
+  const lines = markdown.replace(PLACEHOLDER_CHARS, "\uFFFD").replace(/\r\n?/g, "\n").split("\n");
   const fences = new FenceTracker();
   const run = new Run(lines);
   let inTable = false;

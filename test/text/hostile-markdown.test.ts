@@ -55,6 +55,11 @@ describe("markdownToWechatText on hostile Markdown", () => {
     expect(markdownToWechatText(`\`\`\`py\n${code}\`\`\``)).toBe(code.trimEnd());
   });
 
+  it("reads Windows line ends as marked does, so a closed fence does not hide a hostile paragraph after it", () => {
+    const hostile = "*a".repeat(MAX_DELIMITERS + 1);
+    expect(markdownToWechatText(`\`\`\`\r\ncode\r\n\`\`\`\r\n\r\n${hostile}`)).toBe(`code\n\n${hostile}`);
+  });
+
   it("turns the placeholders it uses into U+FFFD where the answer itself has them", () => {
     expect(markdownToWechatText("a\uFDD0b **c**")).toBe("a\uFFFDb c");
   });
