@@ -4,20 +4,27 @@ import { FenceTracker } from "./fences.js";
  * Markdown that would send marked's lexer into superlinear time is made harmless before lexing. Measured on
  * marked 18: one paragraph of `"_a"` × 10,000 takes ~1 s (every delimiter looks for its closer to the end of the
  * paragraph), `"**"` × 5,000 around a word and a line of 4,000 `>` overflow the stack (one nesting level per marker).
- * Within a bounded number of delimiters per paragraph and a bounded nesting depth, lexing is linear.
+ * A word of characters an e-mail address may hold (`!`, `` ` ``, `*`, `_`, `~` among them) costs its length at every
+ * `!`, backtick or delimiter in it (GFM's autolink looks ahead for an `@`): 64,000 `!` take 2 s. Within a bounded
+ * number of delimiters per paragraph, of such characters per word, and a bounded nesting depth, lexing is linear.
+ * (Also: a paragraph of `"a<!--"` × 12,800 takes 160 ms; a line with more than MAX_STOPS_PER_WORD comment openings
+ * gets their `<` replaced.)
  *
  * So, line by line and outside code fences: a paragraph-like run of lines (a paragraph, a list item's text, a heading,
  * a table row) with more than MAX_DELIMITERS emphasis characters (`*`, `_`, `~`) gets them all replaced by
- * placeholders, and container markers (`>`, list bullets and numbers) nested deeper than MAX_NESTING on one line are
- * replaced the same way. The placeholders are Unicode noncharacters, which marked reads as letters; `restoreDefused`
- * turns them back into the characters they stand for after rendering, so those parts read as written (no emphasis
- * removed, no nesting), code spans and URLs inside them included. Ordinary answers are left exactly as they are.
+ * placeholders; so do the `!`, backticks and delimiters of a word holding more than MAX_STOPS_PER_WORD of them, and
+ * container markers (`>`, list bullets and numbers) nested deeper than MAX_NESTING on one line. The placeholders are
+ * Unicode noncharacters, which marked reads as letters; `restoreDefused` turns them back into the characters they
+ * stand for after rendering, so those parts read as written (no emphasis removed, no nesting), code spans and URLs
+ * inside them included. Ordinary answers are left exactly as they are.
  */
 
 /** More emphasis characters than this in one run of lines: the run is shown as written. */
 export const MAX_DELIMITERS = 200;
 /** Container markers nested deeper than this on one line are shown as written. */
 export const MAX_NESTING = 6;
+/** More `!`, backticks and delimiters than this in one word (no blank in it): the word is shown as written. */
+export const MAX_STOPS_PER_WORD = 32;
 
 const PLACEHOLDERS: Readonly<Record<string, string>> = {
   "*": "\uFDD0",
@@ -28,12 +35,20 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   "+": "\uFDD5",
   ".": "\uFDD6",
   ")": "\uFDD7",
+  "!": "\uFDD8",
+  "`": "\uFDD9",
+  "<": "\uFDDA",
 };
 const ORIGINALS: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(PLACEHOLDERS).map(([original, placeholder]) => [placeholder, original]),
 );
-const PLACEHOLDER_CHARS = /[\uFDD0-\uFDD7]/g;
+const PLACEHOLDER_CHARS = /[\uFDD0-\uFDDA]/g;
+const COMMENT_OPENING = /<!--/g;
 const DELIMITERS = /[*_~]/g;
+/** A word as GFM's e-mail autolink reads one (its local part), long enough to hold too many stops. */
+const LONG_WORD = new RegExp(`[A-Za-z0-9.!#$%&'*+/=?_\`{|}~-]{${MAX_STOPS_PER_WORD + 1},}`, "g");
+/** The characters in such a word at which marked starts a new token. */
+const STOPS = /[!`*_~]/g;
 
 /** One container marker: `>`, `-`, `*`, `+` or `1.` / `1)`, each but `>` followed by a blank or the line's end. */
 const CONTAINER = /[ \t]*(>|[-*+](?=[ \t]|$)|\d{1,9}[.)](?=[ \t]|$))/y;
@@ -44,7 +59,7 @@ const TABLE_DELIMITER_ROW = /^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*
 
 /**
  * Replaces the emphasis characters of over-long runs and over-deep container markers by placeholders (see above).
- * Linear in the length of `markdown`. Noncharacters U+FDD0–U+FDD7 already in the text become U+FFFD, so that
+ * Linear in the length of `markdown`. Noncharacters U+FDD0–U+FDDA already in the text become U+FFFD, so that
  * restoring cannot mistake them for placeholders.
  */
 export function defuseMarkdown(markdown: string): string {
@@ -60,9 +75,11 @@ export function defuseMarkdown(markdown: string): string {
       inTable = false;
       continue;
     }
-    const { line, contentStart, listItem } = limitNesting(original);
+    const nested = limitNesting(original);
+    const { contentStart, listItem } = nested;
+    const content = limitStopsPerWord(nested.line.slice(contentStart));
+    const line = nested.line.slice(0, contentStart) + content;
     lines[index] = line;
-    const content = line.slice(contentStart);
     if (content.trim() === "") {
       run.end();
       inTable = false;
@@ -78,6 +95,20 @@ export function defuseMarkdown(markdown: string): string {
   }
   run.end();
   return lines.join("\n");
+}
+
+/** Hides the stops of every word holding more than MAX_STOPS_PER_WORD of them, and too many comment openings. */
+function limitStopsPerWord(line: string): string {
+  if (line.length <= MAX_STOPS_PER_WORD) return line;
+  const content = (line.match(COMMENT_OPENING)?.length ?? 0) > MAX_STOPS_PER_WORD ? line.replace(COMMENT_OPENING, "\uFDDA!--") : line;
+  return content.replace(LONG_WORD, (word) => {
+    let stops = 0;
+    for (let at = 0; at < word.length && stops <= MAX_STOPS_PER_WORD; at += 1) {
+      const code = word.charCodeAt(at);
+      if (code === 0x21 || code === 0x60 || code === 0x2a || code === 0x5f || code === 0x7e) stops += 1;
+    }
+    return stops > MAX_STOPS_PER_WORD ? word.replace(STOPS, (c) => PLACEHOLDERS[c] ?? c) : word;
+  });
 }
 
 /** Puts back the characters that defuseMarkdown replaced. */

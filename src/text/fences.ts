@@ -12,6 +12,11 @@ const FENCE_CLOSE = /^[ \t]*(?:>[ \t]?)*(`{3,}|~{3,})[ \t]*$/;
 export class FenceTracker {
   #fence: { char: string; length: number } | undefined;
 
+  /** True between an opening fence and its closing one (after the lines read so far). */
+  get open(): boolean {
+    return this.#fence !== undefined;
+  }
+
   /** Reads the next whole line (without its newline); true when it opens, continues or closes a fence. */
   isCode(line: string): boolean {
     if (this.#fence !== undefined) {

@@ -2,6 +2,7 @@ import { Lexer } from "marked";
 import { renderBlocks } from "./blocks.js";
 import { defuseMarkdown, restoreDefused } from "./defuse.js";
 import { imageUrls } from "./images.js";
+import { segmentMarkdown } from "./segments.js";
 import { stripThinking } from "./think.js";
 
 export { stripThinking };
@@ -32,7 +33,8 @@ let last: { markdown: string; shaped: ShapedAnswer } | undefined;
 /**
  * Shapes an answer for WeChat with one pass of the Markdown lexer: the text (see markdownToWechatText) and the image
  * URLs (see markdownImageUrls). Linear in the length of `markdown`: thinking is removed in one pass, pathological
- * Markdown is defused before lexing (see defuse.ts), and only the first MAX_SHAPED_CHARS are lexed at all. The last
+ * Markdown is defused before lexing (see defuse.ts), a long answer is lexed in segments of bounded size (see
+ * segments.ts), and only the first MAX_SHAPED_CHARS are lexed at all. The last
  * result is remembered, so asking for the text and then the images of the same answer lexes it once. Never throws.
  */
 export function shapeMarkdown(markdown: string): ShapedAnswer {
@@ -48,12 +50,21 @@ function shape(markdown: string): ShapedAnswer {
   try {
     source = stripThinking(markdown);
     const cut = shapedLength(source);
-    const tokens = Lexer.lex(defuseMarkdown(source.slice(0, cut)), LEXER_OPTIONS);
-    const head = restoreDefused(tidy(renderBlocks(tokens, 0).join("\n\n")));
-    const tail = tidy(source.slice(cut));
     // Every image token comes from a "![" in the source: without one there is nothing to look for.
-    const images = source.includes("![") ? imageUrls(tokens).map(restoreDefused) : [];
-    return { text: [head, tail].filter((t) => t !== "").join("\n\n"), imageUrls: images };
+    const withImages = source.includes("![");
+    let head = "";
+    const images: string[] = [];
+    for (const segment of segmentMarkdown(defuseMarkdown(source.slice(0, cut)))) {
+      const tokens = Lexer.lex(segment.text, LEXER_OPTIONS);
+      const text = tidy(renderBlocks(tokens, 0).join("\n\n"));
+      if (text !== "") head = head === "" ? text : head + segment.joiner + text;
+      if (withImages) images.push(...imageUrls(tokens));
+    }
+    const tail = tidy(source.slice(cut));
+    return {
+      text: [restoreDefused(head), tail].filter((t) => t !== "").join("\n\n"),
+      imageUrls: [...new Set(images.map(restoreDefused))],
+    };
   } catch {
     // A parser failure means no images we can trust; the text itself is still delivered.
     return { text: tidy(source), imageUrls: [] };

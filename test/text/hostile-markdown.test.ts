@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_DELIMITERS, MAX_NESTING } from "../../src/text/defuse.js";
+import { MAX_DELIMITERS, MAX_NESTING, MAX_STOPS_PER_WORD } from "../../src/text/defuse.js";
 import { MAX_SHAPED_CHARS, markdownImageUrls, markdownToWechatText, shapeMarkdown } from "../../src/text/markdown.js";
 
 /**
@@ -21,6 +21,22 @@ describe("markdownToWechatText on hostile Markdown", () => {
     const hostile = `${"*a".repeat(MAX_DELIMITERS)} \`x_y\` https://a.b/c_d`;
     const text = markdownToWechatText(`Intro **bold**.\n\n${hostile}\n\nEnd *em*.`);
     expect(text).toBe(`Intro bold.\n\n${"*a".repeat(MAX_DELIMITERS)} x_y https://a.b/c_d\n\nEnd em.`);
+  });
+
+  it("keeps a word of 20,000 exclamation marks, and one of backticks and bangs, as written", () => {
+    expect(markdownToWechatText("!".repeat(20_000))).toBe("!".repeat(20_000));
+    const word = "!&!!`".repeat(4_000);
+    expect(markdownToWechatText(`Wow!!! **yes** ${word}`)).toBe(`Wow!!! yes ${word}`);
+  });
+
+  it("keeps a paragraph of thousands of unclosed HTML comment openings as written", () => {
+    const text = "a<!--".repeat(10_000);
+    expect(markdownToWechatText(text)).toBe(text);
+  });
+
+  it("still shapes a word with as many stops as allowed", () => {
+    const word = "a**b**".repeat(MAX_STOPS_PER_WORD / 4);
+    expect(markdownToWechatText(word)).toBe("ab".repeat(MAX_STOPS_PER_WORD / 4));
   });
 
   it("still shapes a paragraph with as many emphasis markers as allowed", () => {
