@@ -30,6 +30,8 @@ export interface AnswerMediaOptions {
   difyApiBase: string;
   /** WeChat's API, when the account has an app secret; without it nothing can be stored. */
   wechatApi?: WechatApiClient;
+  /** The invocation's counted fetch, for the downloads (the global fetch by default). */
+  fetcher?: typeof fetch;
 }
 
 /** Magic bytes of the image formats WeChat takes, for a file served as application/octet-stream. */
@@ -47,8 +49,8 @@ function forLog(url: string): string {
   return `${origin}${pathname}`;
 }
 
-async function storeOne(url: string, wechatApi: WechatApiClient): Promise<string> {
-  const { bytes, contentType } = await downloadImage(url, "application/octet-stream");
+async function storeOne(url: string, wechatApi: WechatApiClient, fetcher?: typeof fetch): Promise<string> {
+  const { bytes, contentType } = await downloadImage(url, "application/octet-stream", fetcher);
   const type = contentType.startsWith("image/") ? contentType.split(";")[0]!.trim() : sniffImageType(bytes);
   if (type === undefined) throw new Error(`not an image (${contentType})`);
   return wechatApi.uploadImage(bytes, `answer-image.${imageExtension(type)}`, type);
@@ -74,7 +76,7 @@ export async function storeAnswerMedia(urls: readonly string[], options: AnswerM
       const unstored: AnswerMedia = isDifySignedUrl(url) ? { url, expiring: true } : { url };
       if (options.wechatApi === undefined) return unstored;
       try {
-        return { url, mediaId: await storeOne(url, options.wechatApi) };
+        return { url, mediaId: await storeOne(url, options.wechatApi, options.fetcher) };
       } catch (error) {
         log.warn("answer_media_not_stored", {
           image: forLog(url),

@@ -7,7 +7,7 @@ import type { Config } from "../config";
 import type { DifyClient } from "../dify";
 import type { WechatApiClient } from "../wechat/api-client";
 import { describeError, log } from "../log";
-import { answerImages, askDify, VoiceNotUnderstoodError, type AskWork } from "./ask-dify";
+import { answerFileLinks, answerImages, askDify, VoiceNotUnderstoodError, type AskWork } from "./ask-dify";
 import { answerParts, planUndecidedParts } from "./delivery-plan";
 import { ProgressiveStream, remainderAfterProgress } from "./progressive";
 import { storeAnswerMedia, type AnswerMedia } from "./answer-media";
@@ -29,6 +29,8 @@ export interface AnswerDeps {
   config: Config;
   dify: DifyClient;
   wechatApi?: WechatApiClient;
+  /** The invocation's counted fetch (src/session/subrequests.ts), for downloads made outside the two clients. */
+  fetcher?: typeof fetch;
   openid: string;
   /** Hashed openid and a key-to-loggable function: logs never hold the raw openid. */
   userTag: string;
@@ -123,13 +125,13 @@ async function ask(job: Job, deps: AnswerDeps): Promise<AskOutcome> {
       },
     });
     const images = await deliverableImages(answerImages(answer, config), deps, pushImages);
-    // Images that go as WeChat images are parts of their own; the others are links at the end of the text, but only
-    // links that still work when the follower opens them (Dify's signed file URLs die after 5 minutes).
+    // Images that go as WeChat images are parts of their own; other files are links at the end of the text.
     const asImages = pushImages ? images.filter((m) => m.mediaId !== undefined) : [];
-    const links = images.filter((m) => !asImages.includes(m) && !isDifySignedUrl(m.url)).map((m) => m.url);
-    const raw = [withoutSignedImages(answer.text), ...links].filter((s) => s.trim() !== "").join("\n\n");
+    const sentAsImages = new Set(asImages.map((m) => m.url));
+    const links = answerFileLinks(answer, config).filter((url) => !sentAsImages.has(url));
     // Read again: progressive delivery moved the offset while the stream ran.
     const current = store.job(job.key) ?? job;
+    const raw = textWithLinks(answer.text, links, current, config);
     const { rest, changed } = remainderAfterProgress(current, raw);
     if (changed) log.warn("answer_changed_mid_stream", { user: deps.userTag, key: deps.logKey(job.key), sent: current.progressOffset });
     let parts: NewPart[] = answerParts(rest, config);
@@ -160,6 +162,19 @@ export function withoutSignedImages(text: string): string {
 }
 
 /**
+ * The answer's text and its file links, as the follower will read them. Dify's signed file URLs die 5 minutes after
+ * the answer, so they are kept only in an answer read at once: one part, still inside WeChat's window, nothing sent
+ * early. Otherwise signed links and signed Markdown images are left out (links that last are kept).
+ */
+function textWithLinks(text: string, links: readonly string[], job: Job, config: Config): string {
+  const join = (body: string, urls: readonly string[]): string => [body, ...urls].filter((s) => s.trim() !== "").join("\n\n");
+  const lasting = join(withoutSignedImages(text), links.filter((url) => !isDifySignedUrl(url)));
+  if (job.windowClosed || job.progressOffset > 0) return lasting;
+  const fresh = join(text, links);
+  return fresh !== lasting && answerParts(fresh, config).length === 1 ? fresh : lasting;
+}
+
+/**
  * The answer's images as the follower can get them later: when they go out as images (CS mode), stored as WeChat
  * media now, while Dify's signed URLs work; flagged when their link will soon be dead. Only the first
  * MAX_ANSWER_IMAGES are stored; a dropped expiring link is logged.
@@ -170,6 +185,7 @@ async function deliverableImages(urls: string[], deps: AnswerDeps, asImages: boo
     difyApiBase: deps.config.dify.apiBase,
     // Only images that go out as images are worth storing: a passive reply or a "1" carries text alone.
     wechatApi: asImages ? deps.wechatApi : undefined,
+    fetcher: deps.fetcher,
   });
   const rest = await storeAnswerMedia(urls.slice(MAX_ANSWER_IMAGES), { difyApiBase: deps.config.dify.apiBase });
   const all = [...stored, ...rest];

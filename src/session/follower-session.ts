@@ -242,6 +242,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
       config,
       dify: this.dify(config, meter),
       wechatApi: this.wechatApi(config, meter),
+      fetcher: meter.fetch,
       openid: this.openid ?? this.store.meta(OPENID_KEY) ?? "",
       userTag: this.userTag,
       logKey: (k) => this.logKey(k),

@@ -7,14 +7,24 @@ import { describe, expect, it } from "vitest";
 import { withoutSignedImages } from "../../src/session/answering";
 import { textMessageXml } from "../support/wechat-fixtures";
 import { newOpenid } from "../support/dify-calls";
-import { postOnce } from "../support/wechat-retries";
+import { deliverLikeWechat, postOnce } from "../support/wechat-retries";
 
 describe("links to an answer's images, in pull mode", () => {
-  it("leave out Dify's signed file URLs, which would be dead when the follower opens them", async () => {
-    const openid = newOpenid("pull-image-link");
+  it("are given with an answer read at once, inside the links' 5 minutes", async () => {
+    const openid = newOpenid("pull-image-fresh");
     const reply = await postOnce(textMessageXml({ openid, content: "[files] [answer=这是你要的图]" }));
     expect(reply.content?.startsWith("这是你要的图")).toBe(true);
-    expect(reply.content).not.toMatch(/sign=|\/files\/tools\//);
+    expect(reply.content).toMatch(/\/files\/tools\/[^\s]+sign=/);
+  });
+
+  it("leave out Dify's signed file URLs from an answer collected later, when they would be dead", async () => {
+    const openid = newOpenid("pull-image-late");
+    const first = await deliverLikeWechat(textMessageXml({ openid, content: "[delay=16000][files] [answer=这是你要的图]" }));
+    expect(first.reply?.content).toContain("回复1");
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const later = await postOnce(textMessageXml({ openid, content: "1" }));
+    expect(later.content?.startsWith("这是你要的图")).toBe(true);
+    expect(later.content).not.toMatch(/sign=|\/files\/tools\//);
   });
 });
 
