@@ -7,8 +7,10 @@ import { FenceTracker } from "./fences.js";
  * A word of characters an e-mail address may hold (`!`, `` ` ``, `*`, `_`, `~` among them) costs its length at every
  * `!`, backtick or delimiter in it (GFM's autolink looks ahead for an `@`): 64,000 `!` take 2 s. Within a bounded
  * number of delimiters per paragraph, of such characters per word, and a bounded nesting depth, lexing is linear.
- * (Also: a paragraph of `"a<!--"` × 12,800 takes 160 ms; a line with more than MAX_STOPS_PER_WORD comment openings
- * gets their `<` replaced.)
+ * (Also: a paragraph of `"a<!--"` × 12,800 takes 160 ms, so a line with more than MAX_STOPS_PER_WORD comment
+ * openings gets their `<` replaced; and GFM trims a bare URL by retrying from every `(` in it, 450 ms for
+ * `"www.x]("` × 9,000, so the `(` of a blank-free run longer than MAX_URLISH_WORD holding `://` or `www.` are
+ * replaced.)
  *
  * So, line by line and outside code fences: a paragraph-like run of lines (a paragraph, a list item's text, a heading,
  * a table row) with more than MAX_DELIMITERS emphasis characters (`*`, `_`, `~`) gets them all replaced by
@@ -25,6 +27,8 @@ export const MAX_DELIMITERS = 200;
 export const MAX_NESTING = 6;
 /** More `!`, backticks and delimiters than this in one word (no blank in it): the word is shown as written. */
 export const MAX_STOPS_PER_WORD = 32;
+/** A run without blanks longer than this that holds a URL has its `(` shown as written. */
+export const MAX_URLISH_WORD = 2_048;
 
 const PLACEHOLDERS: Readonly<Record<string, string>> = {
   "*": "\uFDD0",
@@ -38,11 +42,15 @@ const PLACEHOLDERS: Readonly<Record<string, string>> = {
   "!": "\uFDD8",
   "`": "\uFDD9",
   "<": "\uFDDA",
+  "(": "\uFDDB",
 };
 const ORIGINALS: Readonly<Record<string, string>> = Object.fromEntries(
   Object.entries(PLACEHOLDERS).map(([original, placeholder]) => [placeholder, original]),
 );
-const PLACEHOLDER_CHARS = /[\uFDD0-\uFDDA]/g;
+const PLACEHOLDER_CHARS = /[\uFDD0-\uFDDB]/g;
+/** Runs without blanks, each matched once (`\S{2049,}` would rescan every shorter run from each of its characters). */
+const RUN = /\S+/g;
+const URLISH = /:\/\/|www\./i;
 const COMMENT_OPENING = /<!--/g;
 const DELIMITERS = /[*_~]/g;
 /** A word as GFM's e-mail autolink reads one (its local part), long enough to hold too many stops. */
@@ -59,7 +67,7 @@ const TABLE_DELIMITER_ROW = /^[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*
 
 /**
  * Replaces the emphasis characters of over-long runs and over-deep container markers by placeholders (see above).
- * Linear in the length of `markdown`. Noncharacters U+FDD0–U+FDDA already in the text become U+FFFD, so that
+ * Linear in the length of `markdown`. Noncharacters U+FDD0–U+FDDB already in the text become U+FFFD, so that
  * restoring cannot mistake them for placeholders.
  */
 export function defuseMarkdown(markdown: string): string {
@@ -97,10 +105,15 @@ export function defuseMarkdown(markdown: string): string {
   return lines.join("\n");
 }
 
-/** Hides the stops of every word holding more than MAX_STOPS_PER_WORD of them, and too many comment openings. */
+/** Hides the stops of words holding too many, too many comment openings, and the `(` of very long URL-like runs. */
 function limitStopsPerWord(line: string): string {
   if (line.length <= MAX_STOPS_PER_WORD) return line;
-  const content = (line.match(COMMENT_OPENING)?.length ?? 0) > MAX_STOPS_PER_WORD ? line.replace(COMMENT_OPENING, "\uFDDA!--") : line;
+  let content = (line.match(COMMENT_OPENING)?.length ?? 0) > MAX_STOPS_PER_WORD ? line.replace(COMMENT_OPENING, "\uFDDA!--") : line;
+  if (content.length > MAX_URLISH_WORD) {
+    content = content.replace(RUN, (run) =>
+      run.length > MAX_URLISH_WORD && URLISH.test(run) ? run.replace(/\(/g, "\uFDDB") : run,
+    );
+  }
   return content.replace(LONG_WORD, (word) => {
     let stops = 0;
     for (let at = 0; at < word.length && stops <= MAX_STOPS_PER_WORD; at += 1) {

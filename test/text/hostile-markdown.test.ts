@@ -34,6 +34,12 @@ describe("markdownToWechatText on hostile Markdown", () => {
     expect(markdownToWechatText(text)).toBe(text);
   });
 
+  it("keeps a 60,000-character run of bare URLs and brackets as written", () => {
+    const run = "www.x](".repeat(9_000);
+    expect(markdownToWechatText(run)).toBe(run);
+    expect(markdownToWechatText("See www.dify.ai (docs).")).toBe("See www.dify.ai (docs).");
+  });
+
   it("still shapes a word with as many stops as allowed", () => {
     const word = "a**b**".repeat(MAX_STOPS_PER_WORD / 4);
     expect(markdownToWechatText(word)).toBe("ab".repeat(MAX_STOPS_PER_WORD / 4));
@@ -82,7 +88,10 @@ describe("markdownToWechatText on hostile Markdown", () => {
 
   it("keeps HTML-like runs without '>' and long runs of slashes, blanks and blank lines as text", () => {
     expect(markdownToWechatText("<script ".repeat(3_000))).toBe("<script ".repeat(3_000).trimEnd());
-    expect(markdownToWechatText(`[${"/".repeat(20_000)}x](http://a/)`)).toBe(`${"/".repeat(20_000)}x (http://a/)`);
+    // A 20,000-character run without blanks that holds a URL: its "(" are kept as written (see defuse.ts).
+    const slashes = `[${"/".repeat(20_000)}x](http://a/)`;
+    expect(markdownToWechatText(slashes)).toBe(slashes);
+    expect(markdownToWechatText(`[${"/".repeat(2_000)}x](http://a/)`)).toBe(`${"/".repeat(2_000)}x (http://a/)`);
     expect(markdownToWechatText(`# a${" ".repeat(20_000)}b`)).toBe(`【a${" ".repeat(20_000)}b】`);
     expect(markdownToWechatText(`\`\`\`\na${"\n".repeat(20_000)}b\n\`\`\``)).toBe(`a${"\n".repeat(20_000)}b`);
   });
