@@ -7,8 +7,8 @@ import { FenceTracker } from "./fences.js";
  * A word of characters an e-mail address may hold (`!`, `` ` ``, `*`, `_`, `~` among them) costs its length at every
  * `!`, backtick or delimiter in it (GFM's autolink looks ahead for an `@`): 64,000 `!` take 2 s. Within a bounded
  * number of delimiters per paragraph, of such characters per word, and a bounded nesting depth, lexing is linear.
- * (Also: a paragraph of `"a<!--"` × 12,800 takes 160 ms, so a line with more than MAX_STOPS_PER_WORD comment
- * openings gets their `<` replaced; and GFM trims a bare URL by retrying from every `(` in it, 450 ms for
+ * (Also: a paragraph of `"a<!--"` × 12,800 or `"a<?b"` × 16,000 takes 150 ms, so a line with more than
+ * MAX_STOPS_PER_WORD openings of comments, declarations or processing instructions gets their `<` replaced; and GFM trims a bare URL by retrying from every `(` in it, 450 ms for
  * `"www.x]("` × 9,000, so the `(` of a blank-free run longer than MAX_URLISH_WORD holding `://` or `www.` are
  * replaced.)
  *
@@ -51,7 +51,8 @@ const PLACEHOLDER_CHARS = /[\uFDD0-\uFDDB]/g;
 /** Runs without blanks, each matched once (`\S{2049,}` would rescan every shorter run from each of its characters). */
 const RUN = /\S+/g;
 const URLISH = /:\/\/|www\./i;
-const COMMENT_OPENING = /<!--/g;
+/** Where inline HTML comments, declarations, CDATA and processing instructions open: each scans on for its end. */
+const COMMENT_OPENING = /<(?=[!?])/g;
 const DELIMITERS = /[*_~]/g;
 /** A word as GFM's e-mail autolink reads one (its local part), long enough to hold too many stops. */
 const LONG_WORD = new RegExp(`[A-Za-z0-9.!#$%&'*+/=?_\`{|}~-]{${MAX_STOPS_PER_WORD + 1},}`, "g");
@@ -108,7 +109,7 @@ export function defuseMarkdown(markdown: string): string {
 /** Hides the stops of words holding too many, too many comment openings, and the `(` of very long URL-like runs. */
 function limitStopsPerWord(line: string): string {
   if (line.length <= MAX_STOPS_PER_WORD) return line;
-  let content = (line.match(COMMENT_OPENING)?.length ?? 0) > MAX_STOPS_PER_WORD ? line.replace(COMMENT_OPENING, "\uFDDA!--") : line;
+  let content = (line.match(COMMENT_OPENING)?.length ?? 0) > MAX_STOPS_PER_WORD ? line.replace(COMMENT_OPENING, "\uFDDA") : line;
   if (content.length > MAX_URLISH_WORD) {
     content = content.replace(RUN, (run) =>
       run.length > MAX_URLISH_WORD && URLISH.test(run) ? run.replace(/\(/g, "\uFDDB") : run,

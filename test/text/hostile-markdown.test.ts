@@ -29,9 +29,11 @@ describe("markdownToWechatText on hostile Markdown", () => {
     expect(markdownToWechatText(`Wow!!! **yes** ${word}`)).toBe(`Wow!!! yes ${word}`);
   });
 
-  it("keeps a paragraph of thousands of unclosed HTML comment openings as written", () => {
+  it("keeps a paragraph of thousands of unclosed HTML comments or instructions as written", () => {
     const text = "a<!--".repeat(10_000);
     expect(markdownToWechatText(text)).toBe(text);
+    const instructions = "a<?b".repeat(10_000);
+    expect(markdownToWechatText(instructions)).toBe(instructions);
   });
 
   it("keeps a 60,000-character run of bare URLs and brackets as written", () => {
