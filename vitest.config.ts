@@ -10,7 +10,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
  * - "cs": customer-service mode (ENABLE_CUSTOM_MESSAGE=true): late answers are pushed. Files named *.cs.test.ts.
  * - "basic", "workflow", "completion": other kinds of Dify app (the stand-in tells them apart by API key).
  */
-const SPECIAL = ["cs", "restart", "basic", "workflow", "completion", "model"];
+const SPECIAL = ["cs", "restart", "basic", "workflow", "completion", "model", "accounts"];
 function project(name: string, include: string[], exclude: string[], bindings: Record<string, string>): TestProjectInlineConfiguration {
   return {
     plugins: [
@@ -65,6 +65,22 @@ export default defineConfig({
         DIFY_API_KEY: "app-completion-key",
         DIFY_APP_TYPE: "completion",
         DIFY_INPUTS: '{"tone":"friendly"}',
+      }),
+      // Several accounts in one deployment: the default one (the settings above, pull mode) plus "shop" (CS mode,
+      // English, its own token, key, secret and Dify app), "clinic" (no token of its own: not servable), and ACCOUNTS
+      // entries that are wrong in each way the worker must report by name.
+      project("accounts", ["test/**/*.accounts.test.ts"], [], {
+        ACCOUNTS: JSON.stringify({
+          shop: { WECHAT_APP_ID: "wx00000000000005a0", ENABLE_CUSTOM_MESSAGE: "true", LANGUAGE: "en_US" },
+          clinic: { WECHAT_APP_ID: "wx00000000000c1a1c" },
+          "Bad_Name": { LANGUAGE: "en_US" },
+          typo: { LANGUAG: "en_US", DIFY_API_KEY: "app-in-the-wrong-place" },
+        }),
+        SHOP_WECHAT_TOKEN: "shop-token",
+        SHOP_WECHAT_ENCODING_AES_KEY: "JCSKasQP0UfUHuJGHcVNV/Ex3SkAH5URNwZuDRMI/sE",
+        SHOP_WECHAT_APP_SECRET: "shop-app-secret",
+        SHOP_DIFY_API_KEY: "app-shop-key",
+        TYPO_WECHAT_TOKEN: "typo-token",
       }),
       // The session model (test/session/session-model.model.test.ts) in each delivery mode: it restarts objects, so
       // each mode is a runtime of its own; WeChat's shortest timeout and small parts keep a run to seconds.

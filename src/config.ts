@@ -6,14 +6,17 @@
  * makes the worker refuse to serve (nothing can be verified without it).
  */
 import { log } from "./log";
-import { buildTexts, parseLanguage, type Language, type Texts } from "./texts";
+import { buildTexts, parseLanguage, TEXT_SETTINGS, type Language, type Texts } from "./texts";
+import { DEFAULT_ACCOUNT, accountSettings, readAccountTable, type AccountTable } from "./accounts/accounts";
 
 
 export type { DifyAppKind } from "./dify";
 import type { DifyAppKind } from "./dify";
 
-/** The validated settings of one deployment. */
+/** The validated settings of one account (the deployment's default one, or one ACCOUNTS names). */
 export interface Config {
+  /** The account's name: "default" for the top-level settings, else its key in ACCOUNTS. */
+  readonly account: string;
   readonly wechat: {
     readonly appId: string;
     readonly token: string;
@@ -186,12 +189,27 @@ function aesKey(raw: Raw, problems: string[]): string | undefined {
   return value;
 }
 
+/** Every setting an account may give in ACCOUNTS (secrets aside), i.e. every var readConfig reads. */
+export const ACCOUNT_SETTINGS: ReadonlySet<string> = new Set([
+  "WECHAT_APP_ID", "WECHAT_API_BASE", "WECHAT_REQUEST_TIMEOUT_MS", "WECHAT_ACCEPT_PLAINTEXT", "DIFY_API_BASE",
+  "DIFY_APP_TYPE", "DIFY_INPUTS", "DIFY_IDLE_TIMEOUT_MS", "DIFY_TOTAL_TIMEOUT_MS", "WORKFLOW_OUTPUT_KEY",
+  "ENABLE_CUSTOM_MESSAGE", "RETRY_WAIT_TIMEOUT_RATIO", "MAX_CONTINUE_COUNT", "MESSAGE_PART_MAX_BYTES",
+  "MAX_QUEUED_QUESTIONS", "LANGUAGE", ...Object.values(TEXT_SETTINGS),
+]);
+
 /** Reads and validates every setting. Logs each problem once; throws ConfigError only when WECHAT_TOKEN is missing. */
 export function readConfig(env: AppEnv): Config {
-  const raw = env as unknown as Raw;
+  return readSettings(env as unknown as Raw, DEFAULT_ACCOUNT);
+}
+
+/** Validates one account's raw settings (see {@link readConfig}). */
+function readSettings(raw: Raw, account: string): Config {
   const problems: string[] = [];
   const token = text(raw, "WECHAT_TOKEN");
-  if (token === undefined) throw new ConfigError("WECHAT_TOKEN is not set: run `wrangler secret put WECHAT_TOKEN`");
+  if (token === undefined) {
+    const name = account === DEFAULT_ACCOUNT ? "WECHAT_TOKEN" : `${account.toUpperCase().replace(/-/g, "_")}_WECHAT_TOKEN`;
+    throw new ConfigError(`${name} is not set: run \`wrangler secret put ${name}\``);
+  }
 
   const appId = text(raw, "WECHAT_APP_ID") ?? "";
   const encodingAesKey = aesKey(raw, problems);
@@ -218,6 +236,7 @@ export function readConfig(env: AppEnv): Config {
   }
 
   return {
+    account,
     language,
     texts: buildTexts(language, raw),
     wechat: {
@@ -249,17 +268,48 @@ export function readConfig(env: AppEnv): Config {
   };
 }
 
-const cache = new WeakMap<object, Config>();
+/** Thrown for an account name ACCOUNTS does not name (or names but could not read). */
+export class UnknownAccountError extends Error {
+  override readonly name = "UnknownAccountError";
+}
+
+const configs = new WeakMap<object, Map<string, Config>>();
+const tables = new WeakMap<object, AccountTable>();
+
+/** ACCOUNTS as read from this environment, once per isolate; its problems are logged on that first read. */
+export function accountTable(env: AppEnv): AccountTable {
+  const cached = tables.get(env);
+  if (cached) return cached;
+  const table = readAccountTable(env as unknown as Record<string, unknown>, ACCOUNT_SETTINGS);
+  for (const problem of table.problems) log.warn("config", { problem });
+  tables.set(env, table);
+  return table;
+}
 
 /**
- * The Config for this environment, read once per isolate: problems are logged on the first read only, so a bad
- * setting gives one log line rather than one per message.
+ * The Config of one account of this environment (the default account unless `account` is given), read once per
+ * isolate: problems are logged on the first read only, each naming the account, so a bad setting gives one log line
+ * rather than one per message. Throws ConfigError when the account cannot verify anything (no token) and
+ * UnknownAccountError for a name ACCOUNTS does not have.
  */
-export function configFor(env: AppEnv): Config {
-  const cached = cache.get(env);
+export function configFor(env: AppEnv, account: string = DEFAULT_ACCOUNT): Config {
+  let perAccount = configs.get(env);
+  if (perAccount === undefined) {
+    perAccount = new Map();
+    configs.set(env, perAccount);
+  }
+  const cached = perAccount.get(account);
   if (cached) return cached;
-  const config = readConfig(env);
-  for (const problem of config.problems) log.warn("config", { problem });
-  cache.set(env, config);
+  let raw: Raw;
+  if (account === DEFAULT_ACCOUNT) {
+    raw = env as unknown as Raw;
+  } else {
+    const settings = accountSettings(env as unknown as Record<string, unknown>, accountTable(env), account);
+    if (settings === undefined) throw new UnknownAccountError(`no account named ${JSON.stringify(account)} in ACCOUNTS`);
+    raw = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, typeof v === "string" ? v : undefined]));
+  }
+  const config = readSettings(raw, account);
+  for (const problem of config.problems) log.warn("config", account === DEFAULT_ACCOUNT ? { problem } : { account, problem });
+  perAccount.set(account, config);
   return config;
 }

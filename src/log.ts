@@ -3,10 +3,23 @@
  * Callers pass facts, never secrets; openids are hashed with {@link hashOpenid} before they are logged.
  */
 
+import { AsyncLocalStorage } from "node:async_hooks";
+
 type Fields = Record<string, unknown>;
 
+/** Fields every line written inside {@link withLogFields} carries (the account, for one). */
+const context = new AsyncLocalStorage<Fields>();
+
+/**
+ * Runs `fn` so that every log line written during it, and during the work it starts (promises, timers), carries
+ * `fields`: e.g. the account a callback or an alarm belongs to. Nested calls add to the outer fields.
+ */
+export function withLogFields<T>(fields: Fields, fn: () => T): T {
+  return context.run({ ...context.getStore(), ...fields }, fn);
+}
+
 function emit(level: "info" | "warn" | "error", event: string, fields: Fields): void {
-  const line = JSON.stringify({ level, event, ...fields });
+  const line = JSON.stringify({ level, event, ...context.getStore(), ...fields });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);

@@ -34,18 +34,21 @@ export interface RefusedCallback {
   reason: string;
 }
 
-let cipherCache: { key: string; appId: string; cipher: Promise<WechatCipher> } | undefined;
+/** One cipher per (key, AppID), built once per isolate: several accounts each have their own. */
+const ciphers = new Map<string, Promise<WechatCipher>>();
 
-/** The cipher for the configured key, built once per isolate. */
+/** The cipher for the account's configured key, built once per isolate. */
 export function cipherFor(config: Config): Promise<WechatCipher> | undefined {
   const key = config.wechat.encodingAesKey;
   if (key === undefined) return undefined;
-  if (cipherCache?.key !== key || cipherCache.appId !== config.wechat.appId) {
-    const cipher = WechatCipher.create(key, config.wechat.appId);
+  const id = `${key}\n${config.wechat.appId}`;
+  let cipher = ciphers.get(id);
+  if (cipher === undefined) {
+    cipher = WechatCipher.create(key, config.wechat.appId);
     cipher.catch(() => undefined);
-    cipherCache = { key, appId: config.wechat.appId, cipher };
+    ciphers.set(id, cipher);
   }
-  return cipherCache.cipher;
+  return cipher;
 }
 
 function refuse(status: RefusedCallback["status"], reason: string): RefusedCallback {

@@ -3,8 +3,9 @@
  * Protocol work (signatures, crypto, XML) happens here; what to answer is the follower's Durable Object's business.
  */
 import { Hono, type Context } from "hono";
-import { ConfigError, configFor, type AppEnv, type Config } from "../config";
-import { describeError, log } from "../log";
+import { ConfigError, UnknownAccountError, configFor, type AppEnv, type Config } from "../config";
+import { DEFAULT_ACCOUNT, followerObjectName } from "../accounts";
+import { describeError, log, withLogFields } from "../log";
 import { encryptReplyXml, textReplyXml } from "../wechat/reply";
 import { isFreshTimestamp } from "../wechat/freshness";
 import { isValidSignature } from "../wechat/signature";
@@ -12,19 +13,19 @@ import { acceptCallback, type AcceptedCallback } from "./inbound";
 
 type AppContext = Context<{ Bindings: AppEnv }>;
 
-function configOrNull(c: AppContext): Config | null {
+/** The account's Config, or the response that says why it cannot be served (404 unknown, 500 unverifiable). */
+function configOrResponse(c: AppContext, account: string): Config | Response {
   try {
-    return configFor(c.env);
+    return configFor(c.env, account);
   } catch (error) {
+    if (error instanceof UnknownAccountError) return c.text("not found", 404);
     if (error instanceof ConfigError) {
       log.error("config", { problem: error.message });
-      return null;
+      return c.text("The worker is not configured: see its log.", 500);
     }
     throw error;
   }
 }
-
-const notConfigured = (c: AppContext) => c.text("The worker is not configured: see its log.", 500);
 
 function randomNonce(): string {
   return String(crypto.getRandomValues(new Uint32Array(1))[0]);
@@ -46,9 +47,10 @@ async function passiveResponse(c: AppContext, config: Config, callback: Accepted
  * the follower get the failure text (WeChat must still get a 200).
  */
 async function askSession(env: AppEnv, accepted: AcceptedCallback, config: Config): Promise<string> {
+  const session = env.FOLLOWER_SESSION.getByName(followerObjectName(config.account, accepted.message.fromUser));
   for (let attempt = 1; ; attempt++) {
     try {
-      return await env.FOLLOWER_SESSION.getByName(accepted.message.fromUser).receive(accepted.message);
+      return await session.receive(accepted.message, config.account);
     } catch (error) {
       log.error("session_unreachable", { attempt, ...describeError(error) });
       if (attempt >= 2) return config.texts.failure;
@@ -56,12 +58,10 @@ async function askSession(env: AppEnv, accepted: AcceptedCallback, config: Confi
   }
 }
 
-/** The `/wechat` routes. */
-export const wechatRoutes = new Hono<{ Bindings: AppEnv }>();
-
-wechatRoutes.get("/", async (c) => {
-  const config = configOrNull(c);
-  if (!config) return notConfigured(c);
+/** The server check in WeChat's console: echo `echostr` when the signature over the account's token is right. */
+async function verify(c: AppContext, account: string): Promise<Response> {
+  const config = configOrResponse(c, account);
+  if (config instanceof Response) return config;
   const q = c.req.query();
   if (!(await isValidSignature(config.wechat.token, q))) {
     log.warn("verify_refused", { reason: "bad signature" });
@@ -74,15 +74,28 @@ wechatRoutes.get("/", async (c) => {
   const echostr = q.echostr;
   if (echostr === undefined || echostr === "") return c.text("missing echostr", 400);
   return c.text(echostr);
-});
+}
 
-wechatRoutes.post("/", async (c) => {
-  const config = configOrNull(c);
-  if (!config) return notConfigured(c);
+/** A message callback for the account: verified, handed to the follower's object, answered passively. */
+async function callback(c: AppContext, account: string): Promise<Response> {
+  const config = configOrResponse(c, account);
+  if (config instanceof Response) return config;
   const accepted = await acceptCallback(c.req.raw, config);
   if (!accepted.ok) {
     log.warn("callback_refused", { status: accepted.status, reason: accepted.reason });
     return c.text(accepted.status === 500 ? "not configured" : "refused", accepted.status);
   }
   return passiveResponse(c, config, accepted, await askSession(c.env, accepted, config));
-});
+}
+
+/** Every line logged while handling the request names the account. */
+const forAccount = (c: AppContext, account: string, handle: (c: AppContext, account: string) => Promise<Response>) =>
+  withLogFields({ account }, () => handle(c, account));
+
+/** The `/wechat` routes: the default account at `/wechat`, each account ACCOUNTS names at `/wechat/<name>`. */
+export const wechatRoutes = new Hono<{ Bindings: AppEnv }>();
+
+wechatRoutes.get("/", (c) => forAccount(c, DEFAULT_ACCOUNT, verify));
+wechatRoutes.post("/", (c) => forAccount(c, DEFAULT_ACCOUNT, callback));
+wechatRoutes.get("/:account", (c) => forAccount(c, c.req.param("account"), verify));
+wechatRoutes.post("/:account", (c) => forAccount(c, c.req.param("account"), callback));

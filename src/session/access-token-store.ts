@@ -4,11 +4,13 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { configFor } from "../config";
+import { withLogFields } from "../log";
+import { DEFAULT_ACCOUNT, tokenStoreName } from "../accounts";
 import { fetchStableToken, type StableToken } from "../wechat/access-token";
 import { WechatApiError } from "../wechat/api-errors";
 
-/** The name of the account's single instance: `env.ACCESS_TOKEN_STORE.getByName(ACCESS_TOKEN_STORE_NAME)`. */
-export const ACCESS_TOKEN_STORE_NAME = "default";
+/** The name of the default account's instance (see tokenStoreName in src/accounts for the others). */
+export const ACCESS_TOKEN_STORE_NAME = tokenStoreName(DEFAULT_ACCOUNT);
 /** A cached token this close to expiry is replaced (WeChat's stable_token renews 5 min early too). */
 export const REFRESH_MARGIN_MS = 5 * 60_000;
 /** Storage key of the cached {token, expiresAt}. */
@@ -30,6 +32,8 @@ export class AccessTokenStore extends DurableObject<Env> {
   #forcedFor: string | undefined;
   /** A forced refresh of this token failed at this time: the next caller retries it after FORCED_REFRESH_RETRY_MS. */
   #forceFailed: { token: string | undefined; at: number; error: unknown } | undefined;
+  /** The account whose AppID and secret this store uses (one store per account: tokenStoreName). */
+  #account: string = DEFAULT_ACCOUNT;
 
   /** Loads the cached token; SQLite-backed storage reads synchronously, so no input gate is needed. */
   constructor(ctx: DurableObjectState, env: Env) {
@@ -41,9 +45,16 @@ export class AccessTokenStore extends DurableObject<Env> {
    * Returns a valid token: the cached one unless it expires within 5 minutes, else a freshly fetched one (normal
    * mode). `rejected` is the token WeChat just refused (40001/40014/42001); if it is still the cached one, a new one
    * is fetched with force_refresh, once per rejected token however many callers report it. Concurrent callers share
-   * one in-flight fetch. Throws WechatApiError (across RPC only its message survives: `WechatApiError.from` revives it).
+   * one in-flight fetch. `account` names the account whose AppID and secret fetch the token (the caller reached this
+   * store by that account's name, so it is always the same one). Throws WechatApiError (across RPC only its message
+   * survives: `WechatApiError.from` revives it).
    */
-  async getToken(rejected?: string): Promise<string> {
+  async getToken(rejected?: string, account: string = DEFAULT_ACCOUNT): Promise<string> {
+    this.#account = account;
+    return withLogFields({ account }, () => this.#getToken(rejected));
+  }
+
+  async #getToken(rejected: string | undefined): Promise<string> {
     while (this.#inflight !== undefined) {
       const fresh = await this.#inflight;
       if (fresh.token !== rejected) return fresh.token;
@@ -63,7 +74,7 @@ export class AccessTokenStore extends DurableObject<Env> {
 
   /** Starts the shared fetch; must be called with no await between the caller's checks and here. */
   #refresh(force: boolean): Promise<StableToken> {
-    const { apiBase, appId, appSecret } = configFor(this.env).wechat;
+    const { apiBase, appId, appSecret } = configFor(this.env, this.#account).wechat;
     if (appSecret === undefined) {
       return Promise.reject(new WechatApiError(
         ERRCODE_SECRET_MISSING,
@@ -97,8 +108,8 @@ export class AccessTokenStore extends DurableObject<Env> {
   }
 }
 
-/** The `getToken` a WechatApiClient needs, backed by the account's AccessTokenStore. */
-export function accessTokenGetter(env: Env): (rejected?: string) => Promise<string> {
-  const stub = env.ACCESS_TOKEN_STORE.getByName(ACCESS_TOKEN_STORE_NAME);
-  return async (rejected?: string) => stub.getToken(rejected);
+/** The `getToken` a WechatApiClient needs, backed by the account's own AccessTokenStore. */
+export function accessTokenGetter(env: Env, account: string = DEFAULT_ACCOUNT): (rejected?: string) => Promise<string> {
+  const stub = env.ACCESS_TOKEN_STORE.getByName(tokenStoreName(account));
+  return async (rejected?: string) => stub.getToken(rejected, account);
 }

@@ -22,7 +22,8 @@ import { DifyClient } from "../dify";
 import { WechatApiClient } from "../wechat/api-client";
 import { dedupeKey, type InboundMessage } from "../wechat/message";
 import { accessTokenGetter } from "./access-token-store";
-import { hashOpenid, log } from "../log";
+import { hashOpenid, log, withLogFields } from "../log";
+import { DEFAULT_ACCOUNT } from "../accounts";
 import { answerJob, clearConversation } from "./answering";
 import { ChangeSignal } from "./change-signal";
 import { CS_BUDGET_AFTER_EVENT, CS_BUDGET_AFTER_MESSAGE, planUndecidedParts, resetCsBudget } from "./delivery-plan";
@@ -44,6 +45,8 @@ const TYPING_EVERY_MS = 14_000;
 const TYPING_ALLOWED_MS = 30_000;
 
 const OPENID_KEY = "openid";
+/** The account this follower belongs to (absent: the default account, as objects from before accounts). */
+const ACCOUNT_KEY = "account";
 
 /** What the worker sends back to WeChat for one request: a text, or "" for `success` (nothing to show). */
 export type CallbackReply = string;
@@ -81,15 +84,25 @@ export class FollowerSession extends DurableObject<AppEnv> {
     });
   }
 
+  /** The account this follower belongs to: a follower's object serves one account only (its name says which). */
+  private get account(): string {
+    return this.store.meta(ACCOUNT_KEY) ?? DEFAULT_ACCOUNT;
+  }
+
   private get config(): Config {
-    return configFor(this.env);
+    return configFor(this.env, this.account);
   }
 
   /**
-   * Handles one delivery of a WeChat message (the first or a retry) and resolves with the passive reply for this
-   * request, within the request's time budget.
+   * Handles one delivery of a WeChat message (the first or a retry) for `account` and resolves with the passive
+   * reply for this request, within the request's time budget.
    */
-  async receive(message: InboundMessage): Promise<CallbackReply> {
+  async receive(message: InboundMessage, account: string = DEFAULT_ACCOUNT): Promise<CallbackReply> {
+    if (account !== DEFAULT_ACCOUNT && this.store.meta(ACCOUNT_KEY) !== account) this.store.setMeta(ACCOUNT_KEY, account);
+    return withLogFields({ account }, () => this.receiveForAccount(message));
+  }
+
+  private async receiveForAccount(message: InboundMessage): Promise<CallbackReply> {
     const arrivedAt = Date.now();
     const config = this.config;
     const key = dedupeKey(message);
@@ -126,6 +139,10 @@ export class FollowerSession extends DurableObject<AppEnv> {
    * (starting the next one if none is), sends due parts, cleans up, and re-arms for the next thing due.
    */
   override async alarm(): Promise<void> {
+    return withLogFields({ account: this.account }, () => this.alarmForAccount());
+  }
+
+  private async alarmForAccount(): Promise<void> {
     const config = this.config;
     const openid = this.store.meta(OPENID_KEY);
     if (openid !== undefined) await this.remember(openid);
@@ -373,7 +390,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
     if (config.wechat.appSecret === undefined) return undefined;
     return new WechatApiClient({
       apiBase: config.wechat.apiBase,
-      getToken: meter.counted("access token", accessTokenGetter(this.env)),
+      getToken: meter.counted("access token", accessTokenGetter(this.env, config.account)),
       fetcher: meter.fetch,
     });
   }

@@ -23,6 +23,7 @@
  * | endpoint                                   | effect                                                                |
  * |--------------------------------------------|-----------------------------------------------------------------------|
  * | `GET /__sent?user=OPENID`                  | the CS message bodies accepted for that follower, in order           |
+ * | `GET /__sent-appids?user=OPENID`           | for each of those messages, the appid whose access token carried it  |
  * | `GET /__typing?user=OPENID`                | the typing commands accepted for that follower ("Typing"/"CancelTyping") |
  * | `POST /__fail {touser, errcode, times, api?}` | the next `times` calls for touser answer `errcode` (api "send" (default) or "typing") |
  * | `POST /__hang {touser, times?, mode?}`     | the next `times` (default 1) sends to touser never finish: mode "headers" (default) sends nothing, "body" sends headers and half a body |
@@ -104,7 +105,10 @@ export async function startMockWechatApi(): Promise<MockServer> {
   const apps = new Map<string, AppState>();
   /** Every token ever issued: true while WeChat would accept it. */
   const tokens = new Map<string, boolean>();
+  /** Which appid each token was issued to, so a send shows whose token carried it. */
+  const tokenAppids = new Map<string, string>();
   const sent = new Map<string, unknown[]>();
+  const sentVia = new Map<string, string[]>();
   const typing = new Map<string, string[]>();
   const failures = new Map<string, InjectedFailure[]>();
   const hangs = new Map<string, { remaining: number; mode: "headers" | "body" }>();
@@ -124,6 +128,7 @@ export async function startMockWechatApi(): Promise<MockServer> {
     const token = `mock-token-${appid}-${randomUUID()}`;
     state.current = { token, expiresAt: Date.now() + state.ttlSeconds * 1000 };
     tokens.set(token, true);
+    tokenAppids.set(token, appid);
     return state.current;
   };
 
@@ -160,6 +165,7 @@ export async function startMockWechatApi(): Promise<MockServer> {
     const user = url.searchParams.get("user") ?? "";
     switch (`${req.method ?? "GET"} ${url.pathname}`) {
       case "GET /__sent": return sendJson(res, sent.get(user) ?? []);
+      case "GET /__sent-appids": return sendJson(res, sentVia.get(user) ?? []);
       case "GET /__typing": return sendJson(res, typing.get(user) ?? []);
       case "POST /__fail": {
         const b = parseJson(raw);
@@ -265,6 +271,9 @@ export async function startMockWechatApi(): Promise<MockServer> {
     const list = sent.get(touser) ?? [];
     list.push(b);
     sent.set(touser, list);
+    const via = sentVia.get(touser) ?? [];
+    via.push(tokenAppids.get(url.searchParams.get("access_token") ?? "") ?? "");
+    sentVia.set(touser, via);
     sendJson(res, { errcode: 0, errmsg: "ok" });
   }
 

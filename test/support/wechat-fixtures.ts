@@ -191,9 +191,14 @@ export interface ReadReply {
 /**
  * Reads a passive reply Response (decrypting in safe mode) -> { status, content?: string (text reply Content), raw }.
  * Encrypted envelopes are decrypted in any mode; their MsgSignature and 10-digit TimeStamp are verified (throws if
- * wrong). In "safe" mode a plaintext XML reply throws: WeChat would not accept it.
+ * wrong). In "safe" mode a plaintext XML reply throws: WeChat would not accept it. `account` gives another account's
+ * token, key and AppID (default: the test deployment's).
  */
-export async function readReply(res: Response, mode: WechatMode = "plain"): Promise<ReadReply> {
+export async function readReply(
+  res: Response,
+  mode: WechatMode = "plain",
+  account: { token?: string; aesKey?: string; appId?: string } = {},
+): Promise<ReadReply> {
   const raw = await res.text();
   const result: ReadReply = { status: res.status, raw };
   if (!raw.trimStart().startsWith("<")) return result; // "success", "" or an echostr
@@ -205,8 +210,8 @@ export async function readReply(res: Response, mode: WechatMode = "plain"): Prom
     const timestamp = fields["TimeStamp"] ?? "";
     if (!/^\d{10}$/.test(timestamp)) throw new Error(`reply TimeStamp is not 10-digit seconds: ${timestamp}`);
     const q = { msg_signature: fields["MsgSignature"], timestamp, nonce: fields["Nonce"] };
-    if (!(await isValidMsgSignature(TEST_TOKEN, q, encrypt))) throw new Error("reply MsgSignature does not verify");
-    const cipher = await WechatCipher.create(TEST_AES_KEY, TEST_APP_ID);
+    if (!(await isValidMsgSignature(account.token ?? TEST_TOKEN, q, encrypt))) throw new Error("reply MsgSignature does not verify");
+    const cipher = await WechatCipher.create(account.aesKey ?? TEST_AES_KEY, account.appId ?? TEST_APP_ID);
     xml = await cipher.decrypt(encrypt);
     fields = parseWechatXml(xml);
   } else if (mode === "safe") {

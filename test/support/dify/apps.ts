@@ -55,6 +55,8 @@ const queryInput = (type: "paragraph" | "text-input") => ({
 export const APPS: Record<string, StandInApp> = {
   "app-test-key": { name: "Mock Dify App", mode: "advanced-chat", fileUpload: IMAGES_ON, speechToText: true, userInputForm: [] },
   // Only the legacy image switch is on: Dify ignores it, so the app takes no images (issue 9, item 6).
+  // A second account's own app (vitest.config.ts, project "accounts"): a plain chatbot.
+  "app-shop-key": { name: "Shop Assistant", mode: "chat", fileUpload: LEGACY_IMAGE_ONLY, speechToText: false, userInputForm: [] },
   "app-basic-key": { name: "Mock Dify App", mode: "chat", fileUpload: LEGACY_IMAGE_ONLY, speechToText: false, userInputForm: [] },
   "app-workflow-key": {
     name: "Mock Dify App", mode: "workflow", fileUpload: IMAGES_ON, speechToText: true, userInputForm: [queryInput("paragraph")],
