@@ -79,7 +79,8 @@ export interface MockServer {
 
 export { chineseProse };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Unref'd: a long `[delay]` still pending when the tests end must not keep the test process alive.
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 function safeDecode(url: string): string {
   try {

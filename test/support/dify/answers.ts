@@ -47,7 +47,8 @@ export interface AnswerPlan {
 const MODEL_FAILURE =
   "[openai_api_compatible] Server Unavailable Error, Error code: 503 - upstream connect error or disconnect/reset before headers. reset reason: overflow";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Unref'd: a long `[delay]` still pending when the tests end must not keep the test process alive.
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 function splitInto(text: string, parts: number): string[] {
   const chars = Array.from(text);

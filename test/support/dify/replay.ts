@@ -112,7 +112,8 @@ export function cutPoints(bytes: Uint8Array, pacing: Pick<ReplayPacing, "seed" |
   return [...cuts].filter((c) => c > 0 && c < bytes.length).sort((x, y) => x - y);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// Unref'd: a long `[delay]` still pending when the tests end must not keep the test process alive.
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 /** Writes `stream` to `res` as Dify would, cut and paced as `pacing` says; stops if the client goes away. */
 export async function replayStream(res: ServerResponse, stream: RecordedStream, pacing: ReplayPacing): Promise<void> {

@@ -82,6 +82,7 @@ export class StreamWriter {
     this.pinger = setInterval(() => {
       if (opts.pings !== false) this.raw("event: ping\n\n");
     }, PING_INTERVAL_MS);
+    this.pinger.unref();
   }
 
   /** Sends one event as `data: <json>\n\n`. */
