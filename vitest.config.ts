@@ -10,7 +10,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
  * - "cs": customer-service mode (ENABLE_CUSTOM_MESSAGE=true): late answers are pushed. Files named *.cs.test.ts.
  * - "basic", "workflow", "completion": other kinds of Dify app (the stand-in tells them apart by API key).
  */
-const SPECIAL = ["cs", "restart", "basic", "workflow", "completion", "model", "accounts"];
+const SPECIAL = ["cs", "restart", "basic", "workflow", "completion", "model", "accounts", "cs-workflow"];
 function project(name: string, include: string[], exclude: string[], bindings: Record<string, string>): TestProjectInlineConfiguration {
   return {
     plugins: [
@@ -61,6 +61,10 @@ export default defineConfig({
         WELCOME_MESSAGE: "Welcome aboard!",
       }),
       project("workflow", ["test/**/*.workflow.test.ts"], [], { DIFY_API_KEY: "app-workflow-key", DIFY_APP_TYPE: "" }),
+      // A workflow app in CS mode: late answers stream out progressively (issue 9: only the answer output may).
+      project("cs-workflow", ["test/**/*.cs-workflow.test.ts"], [], {
+        DIFY_API_KEY: "app-workflow-key", DIFY_APP_TYPE: "", ENABLE_CUSTOM_MESSAGE: "true",
+      }),
       project("completion", ["test/**/*.completion.test.ts"], [], {
         DIFY_API_KEY: "app-completion-key",
         DIFY_APP_TYPE: "completion",
