@@ -15,7 +15,10 @@
  * - the new Agent App (mode `agent`): one closing `message` holding only the final output replaces the rest.
  */
 export class AgentSegments {
-  private readonly segments: Array<{ id: string | undefined; text: string; saved: boolean; lastDelta: string }> = [];
+  /** The rounds before the current one that said something, one per line. */
+  private earlier = "";
+  /** The round being streamed. */
+  private current: Round | undefined;
   private closing: string | undefined;
 
   /** True once any agent event arrived. */
@@ -24,23 +27,22 @@ export class AgentSegments {
   /** An `agent_thought` event: a new round when its id is new, else the round being saved. */
   thought(id: string | undefined): void {
     this.seen = true;
-    const current = this.segments.at(-1);
-    if (current !== undefined && id !== undefined && current.id === id) {
-      if (current.text.trim() !== "") current.saved = true;
+    if (this.current !== undefined && id !== undefined && this.current.id === id) {
+      if (this.current.text.trim() !== "") this.current.saved = true;
       return;
     }
-    this.segments.push({ id, text: "", saved: false, lastDelta: "" });
+    this.startRound(id);
   }
 
   /** An `agent_message` delta. */
   delta(answer: string): void {
     this.seen = true;
-    if (this.segments.length === 0) this.segments.push({ id: undefined, text: "", saved: false, lastDelta: "" });
-    const current = this.segments.at(-1)!;
-    current.text += answer;
+    if (this.current === undefined) this.startRound(undefined);
+    const round = this.current!;
+    round.text += answer;
     if (answer !== "") {
-      current.lastDelta = answer;
-      current.saved = false;
+      round.lastDelta = answer;
+      round.saved = false;
     }
   }
 
@@ -52,17 +54,33 @@ export class AgentSegments {
   /** The text while streaming: the rounds that said something, one per line, in order. */
   get text(): string {
     if (this.closing !== undefined) return this.closing;
-    return this.segments.filter((s) => s.text.trim() !== "").map((s) => s.text).join("\n");
+    const now = this.current?.text ?? "";
+    if (now.trim() === "") return this.earlier;
+    return this.earlier === "" ? now : `${this.earlier}\n${now}`;
   }
 
   /** The answer once the message ended (see the class comment for why this may differ from `text`). */
   get finalText(): string {
     if (this.closing !== undefined) return this.closing;
-    const last = this.segments.filter((s) => s.text.trim() !== "").at(-1);
-    // Only rounds Dify announced with an agent_thought can be ReAct's unsaved final one.
+    const last = this.current;
+    // Only a round Dify announced with an agent_thought can be ReAct's unsaved final one.
     if (last !== undefined && last.id !== undefined && !last.saved && last.lastDelta.trim() !== "") {
       return last.lastDelta.trim();
     }
     return this.text.trim();
   }
+
+  private startRound(id: string | undefined): void {
+    const said = this.current?.text ?? "";
+    // A round that spoke and was followed by another was saved first (both runners save before the next round).
+    if (said.trim() !== "") this.earlier = this.earlier === "" ? said : `${this.earlier}\n${said}`;
+    this.current = { id, text: "", saved: false, lastDelta: "" };
+  }
+}
+
+interface Round {
+  id: string | undefined;
+  text: string;
+  saved: boolean;
+  lastDelta: string;
 }
