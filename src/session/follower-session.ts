@@ -174,10 +174,13 @@ export class FollowerSession extends DurableObject<AppEnv> {
   /** Records a new message and decides its work. */
   private admit(message: InboundMessage, key: string, arrivedAt: number, config: Config): Job {
     let work = workFor(message, config.texts, () => this.collectable().length > 0);
+    // WeChat resets the follower's CS quota on each of their acts and counts every send after it, so parts still
+    // queued (or under way) from earlier plans use up the new quota too.
+    const unsent = () => this.store.partsWith("cs-queued").length + this.store.partsWith("cs-sending").length;
     if (message.type === "event") {
-      if (["subscribe", "scan", "click"].includes(message.event)) resetCsBudget(this.store, CS_BUDGET_AFTER_EVENT);
+      if (["subscribe", "scan", "click"].includes(message.event)) resetCsBudget(this.store, CS_BUDGET_AFTER_EVENT - unsent());
     } else {
-      resetCsBudget(this.store, CS_BUDGET_AFTER_MESSAGE);
+      resetCsBudget(this.store, CS_BUDGET_AFTER_MESSAGE - unsent());
     }
     const waiting = work.do === "ask" ? this.store.unfinished().length : 0;
     if (waiting > config.delivery.maxQueuedQuestions) {
