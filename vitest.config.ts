@@ -88,7 +88,7 @@ export default defineConfig({
       }),
       // The session model (test/session/session-model.model.test.ts) in each delivery mode: it restarts objects, so
       // each mode is a runtime of its own; WeChat's shortest timeout and small parts keep a run to seconds.
-      // MODEL_RUNS, MODEL_SEED and MODEL_SHRINK (from the shell) choose how many cases, from which seed, shrunk or not.
+      // MODEL_RUNS, MODEL_SEED, MODEL_PATH and MODEL_SHRINK (from the shell): how many cases, from which seed and path, shrunk.
       ...(["model", "model-cs"] as const).map((name) =>
         project(name, ["test/**/*.model.test.ts"], [], {
           ENABLE_CUSTOM_MESSAGE: name === "model-cs" ? "true" : "false",
@@ -97,6 +97,7 @@ export default defineConfig({
           MODEL_RUNS: process.env.MODEL_RUNS ?? "",
           MODEL_SEED: process.env.MODEL_SEED ?? "",
           MODEL_SHRINK: process.env.MODEL_SHRINK ?? "",
+          MODEL_PATH: process.env.MODEL_PATH ?? "",
         }),
       ),
     ],

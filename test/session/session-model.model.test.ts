@@ -12,7 +12,7 @@
  *
  * CI runs a few cases from fixed seeds. A larger run, or one seed again (MODEL_SHRINK=1 shrinks a failure):
  *   MODEL_RUNS=200 npm test -- --project model --project model-cs
- *   MODEL_SEED=20261201 MODEL_RUNS=1 npm test -- --project model
+ *   MODEL_SEED=20261202 MODEL_PATH=6 npm test -- --project model-cs   (the seed and path a failure printed)
  */
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
@@ -20,6 +20,7 @@ import { describe, it } from "vitest";
 import { configFor, type AppEnv } from "../../src/config";
 import { initialModel, sessionScripts } from "./model/commands";
 import { checkRun } from "./model/invariants";
+import { timeline } from "./model/timeline";
 import { World } from "./model/world";
 
 const settings = env as unknown as Record<string, string | undefined>;
@@ -34,16 +35,19 @@ const PER_RUN_MS = 60_000;
 describe(`the follower's session in ${csMode ? "CS" : "pull"} mode`, () => {
   it(`delivers every answer whole, in order, once, and never gets stuck, over ${runs} random interleavings (seed ${seed})`, async () => {
     await fc.assert(
-      fc.asyncProperty(sessionScripts(csMode), async (commands) => {
+      // No bias toward tiny cases: with a handful of runs, each should be a full interleaving.
+      fc.asyncProperty(fc.noBias(sessionScripts(csMode)), async (commands) => {
         const world = new World();
         await fc.asyncModelRun(() => ({ model: initialModel(csMode), real: world }), commands);
         const stuck = await world.settle();
-        const verdict = checkRun(await world.record(stuck));
+        const record = await world.record(stuck);
+        const verdict = checkRun(record);
         console.log(JSON.stringify({ event: "model_run", follower: world.openid, commands: String(commands), ...verdict.stats }));
-        if (verdict.violations.length > 0) throw new Error(`follower ${world.openid}:\n- ${verdict.violations.join("\n- ")}`);
+        if (verdict.violations.length > 0) {
+          throw new Error(`follower ${world.openid}:\n- ${verdict.violations.join("\n- ")}\n${timeline(record)}`);
+        }
       }),
-      // No bias toward tiny cases: with a handful of runs, each should be a full interleaving.
-      { seed, numRuns: runs, noBias: true, endOnFailure: settings.MODEL_SHRINK !== "1", verbose: 1 },
+      { seed, path: settings.MODEL_PATH || undefined, numRuns: runs, endOnFailure: settings.MODEL_SHRINK !== "1", verbose: 1 },
     );
   }, runs * PER_RUN_MS * (settings.MODEL_SHRINK === "1" ? 20 : 1) + 60_000);
 });

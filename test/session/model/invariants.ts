@@ -5,6 +5,7 @@
  * answered with the same text; nothing stuck. Returns every violation found, as sentences, and counts for the log.
  */
 import { MAX_REASKS } from "../../../src/session/answering";
+import { CS_BUDGET_AFTER_MESSAGE } from "../../../src/session/delivery-plan";
 import { utf8Length } from "../../../src/text/split";
 import { questionLabel, type Question } from "./answers";
 import { receivedTexts, squash, surelyBefore, type Received } from "./received";
@@ -28,7 +29,6 @@ export function checkRun(run: RunRecord): Verdict {
   if (run.stuck !== undefined) violations.push(`the object did not come to rest: ${run.stuck}`);
 
   const received = dropResentAfterRestart(receivedTexts(run), run, count);
-  const texts = run.config.texts;
   for (const r of received) {
     if (r.content.kind === "foreign") violations.push(`${where(r)} is in no single answer (spliced or invented): ${clip(r.raw)}`);
     if (utf8Length(r.raw) > run.config.delivery.partMaxBytes) violations.push(`${where(r)} is ${utf8Length(r.raw)} bytes, over MESSAGE_PART_MAX_BYTES`);
@@ -49,13 +49,13 @@ export function checkRun(run: RunRecord): Verdict {
   checkQuestionOnes(run, received, violations, count);
   checkUnsubscribes(run, received, violations);
   checkReposts(run, violations, count);
+  checkCsBudget(run, received, violations);
   for (const query of run.difyQueries) {
     if (query !== "1" && !questionOfQuery(run, query)) violations.push(`Dify was asked something the follower never asked: ${clip(query)}`);
   }
   stats.restarts = run.restarts.length;
   stats["Dify calls"] = run.difyQueries.length;
   stats["texts received"] = received.filter((r) => r.content.kind !== "nothing").length;
-  void texts;
   return { violations, stats };
 }
 
@@ -236,6 +236,24 @@ function checkUnsubscribes(run: RunRecord, received: readonly Received[], violat
     const late = received.filter((r) => earlier(r) && r.channel === "cs" && r.after > u.doneAt);
     if (late.length > 1) violations.push(`${late.length} CS messages of answers from before an unsubscribe arrived after it`);
   }
+}
+
+/**
+ * WeChat allows CS_BUDGET_AFTER_MESSAGE CS messages after each message from the follower: no more may surely arrive
+ * after the object took one message and before the follower sent the next.
+ */
+function checkCsBudget(run: RunRecord, received: readonly Received[], violations: string[]): void {
+  const texts = run.messages.filter((m) => m.kind !== "unsubscribe");
+  const cs = received.filter((r) => r.channel === "cs");
+  texts.forEach((message, i) => {
+    const next = texts[i + 1];
+    if (message.storedAt === undefined) return;
+    const since = message.storedAt;
+    const inside = cs.filter((r) => r.after > since && (next === undefined || r.before < next.sentAt));
+    if (inside.length > CS_BUDGET_AFTER_MESSAGE) {
+      violations.push(`${inside.length} CS messages (#${inside.map((r) => r.csIndex).join(", #")}) arrived after message ${run.messages.indexOf(message)} and before the next; WeChat allows ${CS_BUDGET_AFTER_MESSAGE}`);
+    }
+  });
 }
 
 /** Every request of a message whose reply was decided gets that reply again (the decision is stored with the job). */

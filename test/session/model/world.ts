@@ -29,6 +29,8 @@ export interface SentMessage {
   question?: Question;
   /** The job row's kind once admitted ("ask", "continue", "instant"); undefined if never seen (tombstoned, wiped). */
   admittedAs?: string;
+  /** When the row was seen (the object had taken the message, and reset the CS budget, by then). */
+  storedAt?: number;
   /** The reply WeChat accepted, if any. */
   reply?: AcceptedReply;
   /** Sent by the final drive to collect what waits for "1". */
@@ -131,6 +133,7 @@ export class World {
     const delivery = this.deliver(message);
     // Stored before the next message goes out, so the object sees them in the order the model sent them.
     message.admittedAs = await this.admitted(message.key);
+    message.storedAt = this.clock.tick();
     if (collecting) await delivery;
     return message;
   }
