@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: the worker running locally against stand-ins for Dify and WeChat's API, no account needed.
- * Starts both stand-ins and `wrangler dev`, plays a short scripted tour through the WeChat simulator, then keeps
+ * Starts both stand-ins and `wrangler dev` serving two accounts (the default one at /wechat and "shop" at
+ * /wechat/shop, each answered by its own stand-in Dify app), plays a short scripted tour through the WeChat simulator, then keeps
  * running so you can send your own messages with `npm run simulate`. Ctrl-C stops everything it started.
  *
  *   npm run demo                      tour, then keep running (pull mode: late answers are collected with "1")
@@ -11,7 +12,7 @@
  *   npm run demo -- --show-logs       also print wrangler's output (the worker's JSON logs)
  */
 import { parseArgs } from "node:util";
-import { DEMO_ACCOUNT, startDemoStack, type DemoStack } from "./lib/demo-stack";
+import { DEMO_ACCOUNT, DEMO_SHOP, startDemoStack, type DemoStack } from "./lib/demo-stack";
 import { DEFAULT_OPENID, removeDemoHandoff, writeDemoHandoff, type SimulatorSettings } from "./lib/settings";
 import { runTour } from "./lib/tour";
 
@@ -61,7 +62,8 @@ async function main(): Promise<number> {
     process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
-  say(`  worker               ${stack.callbackUrl} is answering`);
+  say(`  worker               ${stack.callbackUrl} is answering (the default account, Dify app ${DEMO_ACCOUNT.difyApiKey})`);
+  say(`                       ${stack.shopCallbackUrl} too (account "${DEMO_SHOP.name}": its own token, key and AppID, Dify app ${DEMO_SHOP.difyApiKey})`);
 
   let stopping = false;
   const stop = async (why: string, code: number): Promise<never> => {
@@ -85,6 +87,7 @@ async function main(): Promise<number> {
     token: DEMO_ACCOUNT.token,
     encodingAesKey: DEMO_ACCOUNT.encodingAesKey,
     appId: DEMO_ACCOUNT.appId,
+    accounts: { [DEMO_SHOP.name]: { token: DEMO_SHOP.token, encodingAesKey: DEMO_SHOP.encodingAesKey, appId: DEMO_SHOP.appId } },
     wechatApi: stack.wechatApiUrl,
     cs: flags.cs,
     pid: process.pid,
@@ -92,20 +95,33 @@ async function main(): Promise<number> {
 
   let problems: string[] = [];
   if (!flags["no-tour"]) {
+    // A follower of its own per run: earlier runs' state in .wrangler/demo-state cannot change the tour.
+    const run = Date.now().toString(36);
     const settings: SimulatorSettings & { wechatApi: string } = {
       target: stack.callbackUrl,
+      accountName: "default",
       token: DEMO_ACCOUNT.token,
       mode: "safe",
       encodingAesKey: DEMO_ACCOUNT.encodingAesKey,
       appId: DEMO_ACCOUNT.appId,
-      account: "gh_demo_account",
-      // A follower of its own per run: earlier runs' state in .wrangler/demo-state cannot change the tour.
-      openid: `o-demo-tour-${Date.now().toString(36)}`,
+      ghId: "gh_demo_account",
+      openid: `o-demo-tour-${run}`,
       wechatApi: stack.wechatApiUrl,
       origins: [],
     };
+    // WeChat gives a follower another openid at each account, so the shop's follower has one of its own.
+    const shop: SimulatorSettings & { wechatApi: string } = {
+      ...settings,
+      target: stack.shopCallbackUrl,
+      accountName: DEMO_SHOP.name,
+      token: DEMO_SHOP.token,
+      encodingAesKey: DEMO_SHOP.encodingAesKey,
+      appId: DEMO_SHOP.appId,
+      ghId: "gh_demo_shop",
+      openid: `o-demo-shop-${run}`,
+    };
     try {
-      problems = await runTour({ settings, cs: flags.cs, say });
+      problems = await runTour({ settings, shop, difyUrl: stack.difyUrl, cs: flags.cs, say });
     } catch (error) {
       problems = [error instanceof Error ? error.message : String(error)];
       say(`Tour failed: ${problems[0] ?? ""}`);
@@ -119,9 +135,12 @@ async function main(): Promise<number> {
   say(`  npm run simulate -- "[delay=12000] 慢慢想"            (a slow answer: watch the retries${flags.cs ? " and the push" : ", then send 1"})`);
   say("  npm run simulate -- --interactive                   (a chat prompt; :help lists events, images, voice...)");
   say("  npm run simulate -- --event subscribe               (follow the account)");
+  say(`  ${`npm run simulate -- --account ${DEMO_SHOP.name} "hello"`.padEnd(52)}(the second account, /wechat/${DEMO_SHOP.name}: its own settings and Dify app)`);
   say("The same without the demo's hand-off:");
   say(`  npm run simulate -- --url ${stack.callbackUrl} --token ${DEMO_ACCOUNT.token} --mode safe \\`);
   say(`      --aes-key ${DEMO_ACCOUNT.encodingAesKey} --app-id ${DEMO_ACCOUNT.appId} --wechat-api ${stack.wechatApiUrl} "你好"`);
+  say(`  npm run simulate -- --url ${stack.workerUrl} --account ${DEMO_SHOP.name} --token ${DEMO_SHOP.token} \\`);
+  say(`      --aes-key ${DEMO_SHOP.encodingAesKey} --app-id ${DEMO_SHOP.appId} --wechat-api ${stack.wechatApiUrl} "hello"`);
   say("Stand-in directives: [delay=MS] [answer=TEXT] [long=N] [status=500:x] [error-event] [stall] (test/support/mock-dify.ts).");
   say(`Worker logs: ${stack.logFile} (or restart with --show-logs). Press Ctrl-C to stop.`);
   await new Promise<never>(() => undefined);

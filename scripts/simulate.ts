@@ -5,6 +5,7 @@
  *
  *   npm run simulate -- "你好"                                  against http://127.0.0.1:8787/wechat
  *   npm run simulate -- --url https://bot.example.com/wechat --token T --aes-key K --app-id wx... "你好"
+ *   npm run simulate -- --account shop "你好"                   against .../wechat/shop with SHOP_WECHAT_TOKEN, ...
  *   npm run simulate -- --verify                                the console's URL check (GET with echostr)
  *   npm run simulate -- --interactive                           a chat prompt
  *   npm run simulate -- --self-test                             check the simulator itself (offline, ~3 s)
@@ -19,19 +20,24 @@ import { describeFetchError } from "./lib/deliver";
 import { SimulatedFollower, deliveredFine } from "./lib/follower";
 import type { FollowerAction } from "./lib/messages";
 import { runSelfTest } from "./lib/self-test";
-import { DEFAULT_OPENID, DEFAULT_TARGET, resolveSettings, type SimulatorSettings } from "./lib/settings";
+import { DEFAULT_GH_ID, DEFAULT_OPENID, DEFAULT_TARGET, resolveSettings, type SimulatorSettings } from "./lib/settings";
 import { Transcript } from "./lib/transcript";
 
 const USAGE = `usage: npm run simulate -- [options] [message...]
 
 Where to:
-  --url URL            the worker's callback URL (default ${DEFAULT_TARGET})
-  --token T            WeChat Token (default: env WECHAT_TOKEN, .dev.vars, or the running demo)
+  --url URL            the worker's callback URL (default ${DEFAULT_TARGET}); with --account, the deployment's
+                       base (origin, .../wechat or another account's URL): the account's URL is .../wechat/NAME
+  --account NAME       an account ACCOUNTS names (several accounts in one deployment): talks to /wechat/NAME with
+                       NAME's settings (SHOP_WECHAT_TOKEN, SHOP_WECHAT_ENCODING_AES_KEY, ACCOUNTS' WECHAT_APP_ID for
+                       "shop"); never the default account's. "default" or none: the top-level account at /wechat
+  --token T            WeChat Token (default: env WECHAT_TOKEN or <NAME>_WECHAT_TOKEN, .dev.vars, or the running demo)
   --mode M             plain | compat | safe (default: safe when an EncodingAESKey is known, else plain)
-  --aes-key K          EncodingAESKey (default: env WECHAT_ENCODING_AES_KEY or .dev.vars)
-  --app-id ID          AppID (default: env WECHAT_APP_ID, .dev.vars or wrangler.toml)
+  --aes-key K          EncodingAESKey (default: env WECHAT_ENCODING_AES_KEY or <NAME>_WECHAT_ENCODING_AES_KEY, .dev.vars)
+  --app-id ID          AppID (default: env WECHAT_APP_ID, or WECHAT_APP_ID in ACCOUNTS' entry for NAME; env,
+                       .dev.vars or wrangler.toml)
   --openid ID          the follower (default ${DEFAULT_OPENID}, so conversations continue across runs)
-  --account GH         the account's gh_ id (ToUserName)
+  --gh-id GH           the account's gh_ id (ToUserName; default ${DEFAULT_GH_ID})
 What to send (default: one text message per argument):
   --event NAME [--key K]   an event: subscribe, CLICK --key MENU_KEY, ...
   --image URL              an image (PicUrl)
@@ -72,6 +78,7 @@ async function main(): Promise<number> {
         "app-id": { type: "string" },
         openid: { type: "string" },
         account: { type: "string" },
+        "gh-id": { type: "string" },
         event: { type: "string" },
         key: { type: "string" },
         image: { type: "string" },
@@ -102,7 +109,7 @@ async function main(): Promise<number> {
   try {
     settings = resolveSettings({
       url: f.url, token: f.token, mode: f.mode, aesKey: f["aes-key"], appId: f["app-id"], account: f.account,
-      openid: f.openid, wechatApi: f["wechat-api"],
+      ghId: f["gh-id"], openid: f.openid, wechatApi: f["wechat-api"],
     });
     actions = actionsFromFlags({ event: f.event, key: f.key, image: f.image, voice: f.voice, location: f.location, link: f.link }, positionals);
   } catch (error) {
@@ -115,7 +122,8 @@ async function main(): Promise<number> {
   const waitSeconds = f.wait === undefined ? DEFAULT_WAIT_S : Number(f.wait);
   if (!Number.isFinite(waitSeconds) || waitSeconds < 0) return fail("--wait must be a number of seconds");
 
-  say(`WeChat simulator → ${settings.target} (${settings.mode} mode, follower ${settings.openid})`);
+  const account = settings.accountName === "default" ? "" : `, account ${settings.accountName}`;
+  say(`WeChat simulator → ${settings.target} (${settings.mode} mode${account}, follower ${settings.openid})`);
   if (settings.origins.length > 0) say(`  settings: ${settings.origins.join(", ")}`);
 
   let ok = true;

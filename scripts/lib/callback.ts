@@ -18,8 +18,8 @@ export interface AccountSettings {
   encodingAesKey?: string;
   /** AppID (开发者ID), sealed into every encrypted payload. */
   appId: string;
-  /** The Official Account's gh_ id, used as ToUserName. */
-  account: string;
+  /** The Official Account's gh_ id (原始ID), used as ToUserName. */
+  ghId: string;
 }
 
 /** A request ready to send, byte-identical however often it is sent. */
@@ -54,7 +54,7 @@ export function signCallback(target: string, xml: string, openid: string, settin
   url.searchParams.set("msg_signature", wechatSignature([settings.token, timestamp, nonce, encrypt]));
   const encryptField = buildFlatXml([["Encrypt", encrypt]]).slice("<xml>".length, -"</xml>".length);
   const body = settings.mode === "safe"
-    ? buildFlatXml([["ToUserName", settings.account], ["Encrypt", encrypt]])
+    ? buildFlatXml([["ToUserName", settings.ghId], ["Encrypt", encrypt]])
     : xml.replace(/<\/xml>\s*$/, `${encryptField}</xml>`);
   return { url: url.toString(), body };
 }
@@ -104,8 +104,8 @@ export function readPassiveReply(raw: string, openid: string, settings: AccountS
       return invalid("a plaintext XML reply in safe mode (WeChat expects the encrypted envelope)");
     }
     if (fields["ToUserName"] !== openid) return invalid(`reply ToUserName ${JSON.stringify(fields["ToUserName"])} is not the follower`);
-    if (fields["FromUserName"] !== settings.account) {
-      return invalid(`reply FromUserName ${JSON.stringify(fields["FromUserName"])} is not the account ${settings.account}`);
+    if (fields["FromUserName"] !== settings.ghId) {
+      return invalid(`reply FromUserName ${JSON.stringify(fields["FromUserName"])} is not the account ${settings.ghId}`);
     }
     if (!/^\d{1,12}$/.test(fields["CreateTime"] ?? "")) return invalid("reply CreateTime is not a number of seconds");
     const msgType = fields["MsgType"] ?? "";

@@ -1,15 +1,17 @@
 /**
  * The demo's moving parts on 127.0.0.1: the Dify stand-in and the WeChat API stand-in from test/support, and
- * `wrangler dev` running the worker against them with made-up credentials. Everything has a deadline, and stop()
+ * `wrangler dev` running the worker against them with made-up credentials for two accounts: the default one at /wechat
+ * (the stand-in's chatflow app) and "shop" at /wechat/shop (its own identity and its own app). Everything has a deadline, and stop()
  * ends exactly the processes started here (wrangler by its own PID, then its process group if it lingers).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
+import { accountSecretName } from "../../src/accounts";
 import { startMockDify, type MockServer } from "../../test/support/mock-dify";
 import { startMockWechatApi } from "../../test/support/mock-wechat-api";
-import { DEMO_STATE_DIR, PROJECT_ROOT } from "./settings";
+import { DEMO_STATE_DIR, PROJECT_ROOT } from "./paths";
 
 /** Made-up credentials for the demo (public test values, not secrets of any real account). */
 export const DEMO_ACCOUNT = {
@@ -18,8 +20,24 @@ export const DEMO_ACCOUNT = {
   encodingAesKey: "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
   appId: "wx0123456789abcdef",
   appSecret: "demo-app-secret",
-  /** The key the Dify stand-in accepts. */
+  /** The Dify stand-in's chatflow app (test/support/dify/apps.ts). */
   difyApiKey: "app-test-key",
+} as const;
+
+/**
+ * The demo's second account, served at /wechat/shop (ACCOUNTS, issue 10): a WeChat identity of its own (token,
+ * EncodingAESKey, AppID, app secret) and its own Dify app, the stand-in's plain chat app "Shop Assistant". Made-up
+ * values, like the default account's.
+ */
+export const DEMO_SHOP = {
+  name: "shop",
+  token: "demo-shop-token",
+  encodingAesKey: "JCSKasQP0UfUHuJGHcVNV/Ex3SkAH5URNwZuDRMI/sE",
+  appId: "wx00000000000005a0",
+  appSecret: "demo-shop-app-secret",
+  difyApiKey: "app-shop-key",
+  /** Its own non-secret setting, to show an account overriding a top-level one. */
+  language: "en_US",
 } as const;
 
 /** Options of {@link startDemoStack}. */
@@ -38,8 +56,10 @@ export interface DemoStackOptions {
 export interface DemoStack {
   /** The worker's base URL. */
   workerUrl: string;
-  /** Where WeChat would POST: `${workerUrl}/wechat`. */
+  /** Where WeChat would POST for the default account: `${workerUrl}/wechat`. */
   callbackUrl: string;
+  /** The second account's: `${workerUrl}/wechat/shop`. */
+  shopCallbackUrl: string;
   difyUrl: string;
   wechatApiUrl: string;
   /** wrangler's output, including the worker's JSON log lines. */
@@ -77,7 +97,17 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
     const logFile = resolve(DEMO_STATE_DIR, "wrangler.log");
     // An env file of our own keeps a developer's .dev.vars (real keys, another LANGUAGE...) out of the demo.
     const envFile = resolve(DEMO_STATE_DIR, "demo.env");
-    writeFileSync(envFile, `WECHAT_TOKEN=${DEMO_ACCOUNT.token}\nDIFY_API_KEY=${DEMO_ACCOUNT.difyApiKey}\n`);
+    const shopSecret = (setting: string) => accountSecretName(DEMO_SHOP.name, setting);
+    const secrets: Record<string, string> = {
+      WECHAT_TOKEN: DEMO_ACCOUNT.token,
+      DIFY_API_KEY: DEMO_ACCOUNT.difyApiKey,
+      // The second account's secrets, named as `wrangler secret put SHOP_WECHAT_TOKEN` would name them.
+      [shopSecret("WECHAT_TOKEN")]: DEMO_SHOP.token,
+      [shopSecret("WECHAT_ENCODING_AES_KEY")]: DEMO_SHOP.encodingAesKey,
+      [shopSecret("WECHAT_APP_SECRET")]: DEMO_SHOP.appSecret,
+      [shopSecret("DIFY_API_KEY")]: DEMO_SHOP.difyApiKey,
+    };
+    writeFileSync(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(""));
     const vars: Record<string, string> = {
       DIFY_API_BASE: dify.url,
       DIFY_API_KEY: DEMO_ACCOUNT.difyApiKey,
@@ -88,6 +118,9 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       WECHAT_ENCODING_AES_KEY: DEMO_ACCOUNT.encodingAesKey,
       WECHAT_APP_SECRET: DEMO_ACCOUNT.appSecret,
       ENABLE_CUSTOM_MESSAGE: options.cs ? "true" : "false",
+      // The shop's own settings; the rest (Dify base, app type, delivery mode) fall back to the values above.
+      ACCOUNTS: JSON.stringify({ [DEMO_SHOP.name]: { WECHAT_APP_ID: DEMO_SHOP.appId, LANGUAGE: DEMO_SHOP.language } }),
+      ...secrets,
     };
     const args = [
       "dev", "--ip", "127.0.0.1", "--port", String(options.port), "--persist-to", DEMO_STATE_DIR,
@@ -133,6 +166,7 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
     return {
       workerUrl,
       callbackUrl: `${workerUrl}/wechat`,
+      shopCallbackUrl: `${workerUrl}/wechat/${DEMO_SHOP.name}`,
       difyUrl: dify.url,
       wechatApiUrl: wechatApi.url,
       logFile,

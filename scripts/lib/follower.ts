@@ -22,7 +22,7 @@ export class SimulatedFollower {
     const now = Date.now();
     const xml = actionXml(action, {
       openid: this.settings.openid,
-      account: this.settings.account,
+      account: this.settings.ghId,
       createTime: Math.floor(now / 1000),
       msgId: freshMsgId(now),
     });

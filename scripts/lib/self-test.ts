@@ -14,6 +14,7 @@ import { CallbackCipher, CallbackCryptoError, wechatSignature } from "./callback
 import { deliverLikeWechat } from "./deliver";
 import { buildFlatXml, parseFlatXml } from "./flat-xml";
 import { actionXml } from "./messages";
+import { resolveSettings, type SettingSources } from "./settings";
 import {
   AES_KEY,
   WECHATPY_APP_ID,
@@ -25,7 +26,7 @@ import {
 
 const RANDOM = Buffer.from(WECHATPY_RANDOM);
 const APP_ID = "wx0123456789abcdef";
-const SAFE: AccountSettings = { token: "self-test-token", mode: "safe", encodingAesKey: AES_KEY, appId: APP_ID, account: "gh_self_test" };
+const SAFE: AccountSettings = { token: "self-test-token", mode: "safe", encodingAesKey: AES_KEY, appId: APP_ID, ghId: "gh_self_test" };
 const OPENID = "o-self-test";
 
 type Check = [name: string, run: () => void | Promise<void>];
@@ -71,7 +72,7 @@ const checks: Check[] = [
     assert.deepEqual(parseFlatXml("<xml><A>x &lt;y&gt; &amp;#1;</A><B/></xml>"), { A: "x <y> &#1;", B: "" });
   }],
   ["a signed safe-mode callback carries msg_signature over Encrypt and decrypts to the message", () => {
-    const xml = actionXml({ kind: "text", content: "你好" }, { openid: OPENID, account: SAFE.account, createTime: 1700000000, msgId: "1" });
+    const xml = actionXml({ kind: "text", content: "你好" }, { openid: OPENID, account: SAFE.ghId, createTime: 1700000000, msgId: "1" });
     const signed = signCallback("http://127.0.0.1:1/wechat", xml, OPENID, SAFE);
     const q = new URL(signed.url).searchParams;
     const encrypt = parseFlatXml(signed.body)["Encrypt"] ?? "";
@@ -103,6 +104,36 @@ const checks: Check[] = [
     assert.equal(actionFromLine(":quit"), "quit");
     assert.equal(actionFromLine("   "), undefined);
   }],
+  ["--account shop talks to /wechat/shop with SHOP_ settings and ACCOUNTS' AppID, never the default account's", () => {
+    const sources = fakeSources({
+      env: { WECHAT_TOKEN: "default-token", SHOP_WECHAT_TOKEN: "shop-token" },
+      devVars: { SHOP_WECHAT_ENCODING_AES_KEY: AES_KEY, ACCOUNTS: '{"shop": {"WECHAT_APP_ID": "wx00000000000005a0"}, "my-clinic": {}}' },
+    });
+    const shop = resolveSettings({ account: "shop" }, sources);
+    assert.equal(shop.target, "http://127.0.0.1:8787/wechat/shop");
+    assert.deepEqual([shop.token, shop.encodingAesKey, shop.appId, shop.mode], ["shop-token", AES_KEY, "wx00000000000005a0", "safe"]);
+    assert.deepEqual(shop.origins, [
+      "token from environment (SHOP_WECHAT_TOKEN)",
+      "EncodingAESKey from .dev.vars (SHOP_WECHAT_ENCODING_AES_KEY)",
+      "AppID from .dev.vars (ACCOUNTS.shop.WECHAT_APP_ID)",
+    ]);
+    for (const base of ["https://bot.example.com", "https://bot.example.com/wechat/", "https://bot.example.com/wechat/clinic"]) {
+      assert.equal(resolveSettings({ account: "shop", url: base }, sources).target, "https://bot.example.com/wechat/shop");
+    }
+    assert.equal(resolveSettings({ account: "shop", token: "flag-token" }, sources).token, "flag-token", "a flag wins");
+    assert.equal(resolveSettings({}, sources).token, "default-token");
+    assert.equal(resolveSettings({ account: "default", url: "http://h/wechat/shop" }, sources).target, "http://h/wechat");
+    assert.throws(() => resolveSettings({ account: "my-clinic" }, sources), /MY_CLINIC_WECHAT_TOKEN/, "no fallback to WECHAT_TOKEN");
+    assert.throws(() => resolveSettings({ account: "Shop" }, sources), /not an account name/);
+  }],
+  ["--account shop takes the running demo's settings for /wechat/shop only", () => {
+    const shopDemo = { token: "demo-shop-token", encodingAesKey: AES_KEY, appId: APP_ID, wechatApi: "http://127.0.0.1:1", cs: false };
+    const sources = fakeSources({
+      demo: (target, account) => (account === "shop" && target === "http://127.0.0.1:8787/wechat/shop" ? shopDemo : undefined),
+    });
+    assert.equal(resolveSettings({ account: "shop" }, sources).token, "demo-shop-token");
+    assert.throws(() => resolveSettings({}, sources), /no WeChat token: .*WECHAT_TOKEN/);
+  }],
   ["retries a held request after the cut-off, byte-identical, and takes request 2's reply", async () => {
     const seen: string[] = [];
     await withServer(async (req, body) => {
@@ -110,7 +141,7 @@ const checks: Check[] = [
       if (seen.length === 1) await sleep(600); // longer than the 300 ms cut-off used here
       return { status: 200, body: replyEnvelope(`reply to request ${seen.length}`, Math.floor(Date.now() / 1000)) };
     }, async (url) => {
-      const xml = actionXml({ kind: "text", content: "hi" }, { openid: OPENID, account: SAFE.account, createTime: 1700000000, msgId: "2" });
+      const xml = actionXml({ kind: "text", content: "hi" }, { openid: OPENID, account: SAFE.ghId, createTime: 1700000000, msgId: "2" });
       const result = await deliverLikeWechat(signCallback(url, xml, OPENID, SAFE), OPENID, SAFE, { timeoutMs: 300 });
       assert.equal(result.request, 2);
       assert.deepEqual(pick(result.reply), { kind: "text", text: "reply to request 2" });
@@ -151,14 +182,14 @@ export async function runSelfTest(say: (line: string) => void): Promise<boolean>
 }
 
 function replyEnvelope(content: string, timestamp: number, token = SAFE.token, appId = APP_ID, toUser = OPENID): string {
-  const inner = buildFlatXml([["ToUserName", toUser], ["FromUserName", SAFE.account], ["CreateTime", 1700000000], ["MsgType", "text"], ["Content", content]]);
+  const inner = buildFlatXml([["ToUserName", toUser], ["FromUserName", SAFE.ghId], ["CreateTime", 1700000000], ["MsgType", "text"], ["Content", content]]);
   const encrypt = new CallbackCipher(AES_KEY, appId).encrypt(inner);
   const nonce = "12345";
   return buildFlatXml([["Encrypt", encrypt], ["MsgSignature", wechatSignature([token, String(timestamp), nonce, encrypt])], ["TimeStamp", timestamp], ["Nonce", nonce]]);
 }
 
 function plainReply(content: string): string {
-  return buildFlatXml([["ToUserName", OPENID], ["FromUserName", SAFE.account], ["CreateTime", 1700000000], ["MsgType", "text"], ["Content", content]]);
+  return buildFlatXml([["ToUserName", OPENID], ["FromUserName", SAFE.ghId], ["CreateTime", 1700000000], ["MsgType", "text"], ["Content", content]]);
 }
 
 function problem(raw: string): string {
@@ -193,6 +224,16 @@ async function withServer(
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   }
+}
+
+/** Setting sources made of fixed tables, so the resolution checks read nothing of this machine. */
+function fakeSources(o: { env?: Record<string, string>; devVars?: Record<string, string>; demo?: SettingSources["demo"] }): SettingSources {
+  return {
+    env: (name) => o.env?.[name],
+    devVars: (name) => o.devVars?.[name],
+    wranglerToml: () => undefined,
+    demo: o.demo ?? (() => undefined),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

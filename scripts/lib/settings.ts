@@ -1,70 +1,25 @@
 /**
  * Where the simulator's account settings come from, highest first: command-line flags; the running demo's hand-off
- * file (only when the target is the demo's URL); the environment; .dev.vars; wrangler.toml's [vars].
+ * file (only when the target is the demo's URL for that account); the environment; .dev.vars; wrangler.toml's [vars].
+ * A named account (`--account shop`) is looked up under its own names (`SHOP_WECHAT_TOKEN`, ACCOUNTS.shop's
+ * WECHAT_APP_ID) and, as in the worker, never borrows the default account's WeChat identity.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { DEFAULT_ACCOUNT, accountUrl, accountsSetting, checkAccountName, settingName } from "./account-names";
 import type { AccountSettings, CallbackMode } from "./callback";
+import { readDemoHandoff, type DemoTarget } from "./demo-handoff";
+import { PROJECT_ROOT } from "./paths";
 
-/** The project root (scripts/lib/../..). */
-export const PROJECT_ROOT = resolve(import.meta.dirname, "..", "..");
-/** Where the demo keeps the worker's local state. */
-export const DEMO_STATE_DIR = resolve(PROJECT_ROOT, ".wrangler", "demo-state");
-const HANDOFF_FILE = resolve(DEMO_STATE_DIR, "simulate.json");
+export { DEMO_STATE_DIR, PROJECT_ROOT } from "./paths";
+export { readDemoHandoff, removeDemoHandoff, writeDemoHandoff, type DemoHandoff } from "./demo-handoff";
 
 /** The worker URL the simulator talks to unless told otherwise (`wrangler dev`'s default address). */
 export const DEFAULT_TARGET = "http://127.0.0.1:8787/wechat";
 /** A stable follower, so conversations continue across runs. */
 export const DEFAULT_OPENID = "o-simulator-follower-0001";
 /** ToUserName when none is given. */
-export const DEFAULT_ACCOUNT = "gh_simulated_account";
-
-/** What the demo tells later `npm run simulate` runs about the worker it started. */
-export interface DemoHandoff {
-  url: string;
-  token: string;
-  encodingAesKey: string;
-  appId: string;
-  wechatApi: string;
-  /** Whether the demo runs in customer-service mode (pushes worth waiting for). */
-  cs: boolean;
-  pid: number;
-}
-
-/** Records the running demo's settings (dummy values made up for the demo, never real secrets). */
-export function writeDemoHandoff(handoff: DemoHandoff): void {
-  writeFileSync(HANDOFF_FILE, `${JSON.stringify(handoff, null, 2)}\n`);
-}
-
-/** Removes the hand-off file when the demo stops. */
-export function removeDemoHandoff(): void {
-  rmSync(HANDOFF_FILE, { force: true });
-}
-
-/** The running demo's settings, if a demo is alive and serving `target`. */
-export function readDemoHandoff(target: string): DemoHandoff | undefined {
-  if (!existsSync(HANDOFF_FILE)) return undefined;
-  try {
-    const handoff = JSON.parse(readFileSync(HANDOFF_FILE, "utf8")) as DemoHandoff;
-    process.kill(handoff.pid, 0); // throws when the demo is gone
-    return sameEndpoint(handoff.url, target) ? handoff : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function sameEndpoint(a: string, b: string): boolean {
-  const norm = (u: string) => {
-    const url = new URL(u);
-    const host = url.hostname === "localhost" ? "127.0.0.1" : url.hostname;
-    return `${url.protocol}//${host}:${url.port}${url.pathname.replace(/\/+$/, "")}`;
-  };
-  try {
-    return norm(a) === norm(b);
-  } catch {
-    return false;
-  }
-}
+export const DEFAULT_GH_ID = "gh_simulated_account";
 
 /** Reads KEY=VALUE lines (dotenv style: comments, optional quotes, `export`). Missing file: {}. */
 export function readDotVars(path: string): Record<string, string> {
@@ -81,14 +36,18 @@ export function readDotVars(path: string): Record<string, string> {
   return out;
 }
 
-/** A `NAME = "value"` from wrangler.toml's [vars] table (no TOML parser: that section is flat). */
+/**
+ * A `NAME = "value"` (or TOML's literal `NAME = '…'`, the form ACCOUNTS is documented in) from wrangler.toml's
+ * [vars] table. No TOML parser: that section is flat; ACCOUNTS written as a TOML table is not read.
+ */
 function wranglerVar(name: string): string | undefined {
   const path = resolve(PROJECT_ROOT, "wrangler.toml");
   if (!existsSync(path)) return undefined;
   const text = readFileSync(path, "utf8");
   const section = /^\[vars\]\s*$([\s\S]*?)(?=^\[)/m.exec(text)?.[1] ?? "";
-  const match = new RegExp(`^\\s*${name}\\s*=\\s*"([^"]*)"`, "m").exec(section);
-  return match?.[1] === "" ? undefined : match?.[1];
+  const match = new RegExp(`^\\s*${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)')`, "m").exec(section);
+  const value = match?.[1] ?? match?.[2];
+  return value === "" ? undefined : value;
 }
 
 /** Flags that override every other source. */
@@ -98,35 +57,62 @@ export interface SettingFlags {
   mode?: string;
   aesKey?: string;
   appId?: string;
+  /** The account's name in ACCOUNTS (`shop`); none or "default" for the top-level account. */
   account?: string;
+  /** The account's gh_ id (ToUserName). */
+  ghId?: string;
   openid?: string;
   wechatApi?: string;
+}
+
+/** Where values are looked up after the flags; {@link defaultSources} reads this machine's, the self-test its own. */
+export interface SettingSources {
+  env: (name: string) => string | undefined;
+  devVars: (name: string) => string | undefined;
+  wranglerToml: (name: string) => string | undefined;
+  demo: (target: string, account: string) => DemoTarget | undefined;
+}
+
+/** The process environment, the project's .dev.vars and wrangler.toml, and the running demo's hand-off. */
+export function defaultSources(): SettingSources {
+  const devVars = readDotVars(resolve(PROJECT_ROOT, ".dev.vars"));
+  return {
+    env: (name) => process.env[name],
+    devVars: (name) => devVars[name],
+    wranglerToml: wranglerVar,
+    demo: readDemoHandoff,
+  };
 }
 
 /** Everything the simulator needs, with where each came from (for the header line, secrets not shown). */
 export interface SimulatorSettings extends AccountSettings {
   target: string;
+  /** "default", or the account's name in ACCOUNTS. */
+  accountName: string;
   openid: string;
   wechatApi?: string;
   /** True when the target is the running demo in customer-service mode (pushes are worth waiting for). */
   demoPushes?: boolean;
-  /** e.g. "token from .dev.vars". */
+  /** e.g. "token from .dev.vars (WECHAT_TOKEN)". */
   origins: string[];
 }
 
 /** Merges the sources. Throws a readable Error when no token is found or the mode is impossible. */
-export function resolveSettings(flags: SettingFlags): SimulatorSettings {
-  const target = flags.url ?? DEFAULT_TARGET;
-  const demo = readDemoHandoff(target);
-  const devVars = readDotVars(resolve(PROJECT_ROOT, ".dev.vars"));
+export function resolveSettings(flags: SettingFlags, sources: SettingSources = defaultSources()): SimulatorSettings {
+  const accountName = checkAccountName(flags.account);
+  const named = accountName !== DEFAULT_ACCOUNT;
+  const base = flags.url ?? DEFAULT_TARGET;
+  const target = flags.account === undefined ? base : accountUrl(base, accountName);
+  const demo = sources.demo(target, accountName);
   const origins: string[] = [];
-  const pick = (label: string, flag: string | undefined, demoValue: string | undefined, name: string): string | undefined => {
+  /** `read` looks the value up in one source (by name, or inside ACCOUNTS); `shown` says where in the origins line. */
+  const pick = (label: string, flag: string | undefined, demoValue: string | undefined, read: (get: (name: string) => string | undefined) => string | undefined, shown: string): string | undefined => {
     const candidates: Array<[string, string | undefined]> = [
       ["flag", flag],
       ["the running demo", demoValue],
-      ["environment", process.env[name]],
-      [".dev.vars", devVars[name]],
-      ["wrangler.toml", wranglerVar(name)],
+      [`environment (${shown})`, read(sources.env)],
+      [`.dev.vars (${shown})`, read(sources.devVars)],
+      [`wrangler.toml (${shown})`, read(sources.wranglerToml)],
     ];
     for (const [source, value] of candidates) {
       if (value !== undefined && value.trim() !== "") {
@@ -136,26 +122,36 @@ export function resolveSettings(flags: SettingFlags): SimulatorSettings {
     }
     return undefined;
   };
+  const byName = (setting: string) => {
+    const name = settingName(accountName, setting);
+    return [(get: (n: string) => string | undefined) => get(name), name] as const;
+  };
 
-  const token = pick("token", flags.token, demo?.token, "WECHAT_TOKEN");
+  const tokenName = settingName(accountName, "WECHAT_TOKEN");
+  const token = pick("token", flags.token, demo?.token, ...byName("WECHAT_TOKEN"));
   if (token === undefined) {
-    throw new Error("no WeChat token: pass --token, set WECHAT_TOKEN, put it in .dev.vars, or start `npm run demo` first");
+    throw new Error(`no WeChat token${named ? ` for account ${accountName}` : ""}: pass --token, set ${tokenName}, put it in .dev.vars, or start \`npm run demo\` first`);
   }
-  const encodingAesKey = pick("EncodingAESKey", flags.aesKey, demo?.encodingAesKey, "WECHAT_ENCODING_AES_KEY");
-  const appId = pick("AppID", flags.appId, demo?.appId, "WECHAT_APP_ID") ?? "";
+  const aesKeyName = settingName(accountName, "WECHAT_ENCODING_AES_KEY");
+  const encodingAesKey = pick("EncodingAESKey", flags.aesKey, demo?.encodingAesKey, ...byName("WECHAT_ENCODING_AES_KEY"));
+  const appIdName = named ? `ACCOUNTS.${accountName}.WECHAT_APP_ID` : "WECHAT_APP_ID";
+  const appId = (named
+    ? pick("AppID", flags.appId, demo?.appId, (get) => accountsSetting(get("ACCOUNTS"), accountName, "WECHAT_APP_ID"), appIdName)
+    : pick("AppID", flags.appId, demo?.appId, ...byName("WECHAT_APP_ID"))) ?? "";
   const mode = parseMode(flags.mode ?? (encodingAesKey === undefined ? "plain" : "safe"));
   if (mode !== "plain" && encodingAesKey === undefined) {
-    throw new Error(`--mode ${mode} needs the EncodingAESKey: pass --aes-key or set WECHAT_ENCODING_AES_KEY`);
+    throw new Error(`--mode ${mode} needs the EncodingAESKey: pass --aes-key or set ${aesKeyName}`);
   }
-  if (mode !== "plain" && appId === "") throw new Error(`--mode ${mode} needs the AppID: pass --app-id or set WECHAT_APP_ID`);
+  if (mode !== "plain" && appId === "") throw new Error(`--mode ${mode} needs the AppID: pass --app-id or set ${appIdName}`);
   const wechatApi = flags.wechatApi ?? demo?.wechatApi;
   return {
     target,
+    accountName,
     token,
     mode,
     encodingAesKey,
     appId,
-    account: flags.account ?? DEFAULT_ACCOUNT,
+    ghId: flags.ghId ?? DEFAULT_GH_ID,
     openid: flags.openid ?? DEFAULT_OPENID,
     ...(wechatApi === undefined ? {} : { wechatApi }),
     ...(demo === undefined ? {} : { demoPushes: demo.cs }),

@@ -1,8 +1,10 @@
 /**
  * The demo's scripted tour: four questions whose answers take different times, showing how each reaches the
- * follower within WeChat's 5-second, 3-request window. The Dify stand-in reads directives in the question
+ * follower within WeChat's 5-second, 3-request window, and one to the deployment's second account, answered by that
+ * account's own Dify app. The Dify stand-in reads directives in the question
  * (`[delay=7000]`, `[answer=...]`) to decide how long to think and what to say; without any it answers `echo: ...`.
  */
+import { answeringApp } from "./answering-app";
 import { CsWatcher, describeCsMessage } from "./cs-watch";
 import { SimulatedFollower, deliveredFine, shownText } from "./follower";
 import type { DeliveryResult } from "./deliver";
@@ -11,7 +13,12 @@ import { Transcript } from "./transcript";
 
 /** Options of {@link runTour}. */
 export interface TourOptions {
+  /** The default account (`/wechat`) and its follower. */
   settings: SimulatorSettings & { wechatApi: string };
+  /** The second account (`/wechat/shop`) and its own follower. */
+  shop: SimulatorSettings;
+  /** The Dify stand-in (ending in /v1), asked which app answered each account. */
+  difyUrl: string;
   /** Whether the worker pushes late answers (ENABLE_CUSTOM_MESSAGE=true) or waits for "1". */
   cs: boolean;
   say: (line: string) => void;
@@ -38,10 +45,11 @@ export function longMarkdownAnswer(): string {
 
 /** Runs the tour against a running worker and returns what did not go as expected. */
 export async function runTour(options: TourOptions): Promise<TourProblems> {
-  const { settings, cs, say } = options;
+  const { settings, shop, difyUrl, cs, say } = options;
   const problems: TourProblems = [];
   const transcript = new Transcript({ maxChars: 140 });
   const follower = new SimulatedFollower(settings, transcript);
+  const shopFollower = new SimulatedFollower(shop, transcript);
   const watcher = await CsWatcher.start(
     settings.wechatApi,
     settings.openid,
@@ -59,8 +67,9 @@ export async function runTour(options: TourOptions): Promise<TourProblems> {
 
   try {
     say("");
-    say(`Tour: one follower (${settings.openid}) talks to the worker through a simulated WeChat (safe mode, real timing:`);
-    say("each request is cut after 5 s and sent again, 3 requests in all). The Dify stand-in answers `echo: <question>`;");
+    say(`Tour: a follower (${settings.openid}) talks to the worker's default account, ${settings.target}, and one step`);
+    say(`goes to its second account, "${shop.accountName}", through a simulated WeChat (safe mode, real timing: each request is cut`);
+    say("after 5 s and sent again, 3 requests in all). Every Dify stand-in app answers `echo: <question>`;");
     say("directives in the question shape its answer: [delay=MS] thinks MS before answering, [answer=TEXT] answers TEXT.");
     say(`Delivery mode: ${cs ? "customer service (ENABLE_CUSTOM_MESSAGE=true): late answers are pushed" : "pull (the default): late answers wait for the follower's \"1\""}.`);
     say("Legend: → follower sends, ← passive reply (which request got it), ⇠ customer-service push, · what WeChat does.");
@@ -69,13 +78,25 @@ export async function runTour(options: TourOptions): Promise<TourProblems> {
     const fast = await follower.send({ kind: "text", content: "你好" });
     expectDelivered(fast, "fast answer");
     expect(fast.request === 1 && shownText(fast) === "echo: 你好", `fast answer: expected "echo: 你好" on request 1, got ${describe(fast)}`);
+    const defaultApp = await answeringApp(difyUrl, settings.openid);
+    transcript.note(`Dify stand-in: answered by ${describeApp(defaultApp)}`);
 
-    step(say, transcript, 2, "A 7 s answer: request 1 is held until WeChat gives up at 5 s; its retry (request 2) gets the answer.");
+    step(say, transcript, 2, `The same question to the second account, ${new URL(shop.target).pathname}: its own token, ` +
+      "EncodingAESKey and AppID seal message and reply, its own Dify app answers.");
+    const other = await shopFollower.send({ kind: "text", content: "你好" });
+    expectDelivered(other, "second account");
+    expect(other.request === 1 && shownText(other) === "echo: 你好", `second account: expected "echo: 你好" on request 1, got ${describe(other)}`);
+    const shopApp = await answeringApp(difyUrl, shop.openid);
+    transcript.note(`Dify stand-in: answered by ${describeApp(shopApp)}`);
+    expect(shopApp !== undefined && defaultApp !== undefined && shopApp.key !== defaultApp.key,
+      `second account: expected another Dify app than the default account's, got ${describeApp(shopApp)}`);
+
+    step(say, transcript, 3, "A 7 s answer: request 1 is held until WeChat gives up at 5 s; its retry (request 2) gets the answer.");
     const slow = await follower.send({ kind: "text", content: "[delay=7000] 讲个笑话" });
     expectDelivered(slow, "7 s answer");
     expect(slow.request === 2 && shownText(slow) === "echo: 讲个笑话", `7 s answer: expected it on request 2, got ${describe(slow)}`);
 
-    step(say, transcript, 3, cs
+    step(say, transcript, 4, cs
       ? "A 20 s answer: request 3 must answer in time, with a holding text; the answer follows as a customer-service push."
       : "A 20 s answer: request 3 must answer in time, with the continue prompt; the follower replies \"1\" to collect it.");
     const late = await follower.send({ kind: "text", content: "[delay=20000] 写一首长诗" });
@@ -91,7 +112,7 @@ export async function runTour(options: TourOptions): Promise<TourProblems> {
       expect(shownText(collected) === "echo: 写一首长诗", `collecting with 1: expected the answer, got ${describe(collected)}`);
     }
 
-    step(say, transcript, 4, cs
+    step(say, transcript, 5, cs
       ? "A long Markdown answer (~4 KB): turned into plain text and split into ≤2048-byte parts; part 1 is the passive reply, the rest are pushed."
       : "A long Markdown answer (~4 KB): turned into plain text and split into ≤2048-byte parts; \"1\" fetches each next part.");
     const markdown = longMarkdownAnswer();
@@ -124,6 +145,10 @@ function step(say: (line: string) => void, transcript: Transcript, n: number, ti
   say("");
   say(`${n}. ${title}`);
   transcript.restart();
+}
+
+function describeApp(app: Awaited<ReturnType<typeof answeringApp>>): string {
+  return app === undefined ? "no app (no chat call recorded)" : `"${app.name}" (key ${app.key}, ${app.mode} app)`;
 }
 
 function describe(result: DeliveryResult): string {
