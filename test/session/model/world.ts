@@ -100,6 +100,7 @@ export class World {
   private readonly deliveries: Array<Promise<unknown>> = [];
   private readonly inFlight: Array<Promise<unknown>> = [];
   private questions = 0;
+  private lastUnsubscribeTime = 0;
 
   constructor() {
     if (this.config.delivery.customMessages) this.cs.start();
@@ -138,9 +139,16 @@ export class World {
     return message;
   }
 
-  /** The follower unsubscribes (WeChat's `unsubscribe` event). */
+  /**
+   * The follower unsubscribes (WeChat's `unsubscribe` event). Messages after it stand for a follower who followed
+   * again (the subscribe event itself is not sent). WeChat tells events apart by sender and CreateTime, and a real
+   * follower cannot unsubscribe twice within a second (they must follow again in between), so each unsubscribe here
+   * is a second later than the one before; two in one second would be one event and its retry.
+   */
   async unsubscribe(): Promise<void> {
-    const xml = eventXml({ openid: this.openid, event: "unsubscribe" });
+    const createTime = Math.max(Math.floor(Date.now() / 1000), this.lastUnsubscribeTime + 1);
+    this.lastUnsubscribeTime = createTime;
+    const xml = eventXml({ openid: this.openid, event: "unsubscribe", createTime });
     const message: SentMessage = { kind: "unsubscribe", xml, key: "", sentAt: this.clock.tick(), sentMs: Date.now(), collecting: false };
     this.messages.push(message);
     await this.deliver(message);
