@@ -10,8 +10,25 @@ import { BENCH_ACCOUNT } from "./account.js";
 export { BENCH_ACCOUNT };
 
 const PAD_BLOCK = 32;
-const key = Buffer.from(`${BENCH_ACCOUNT.encodingAesKey}=`, "base64");
-const iv = key.subarray(0, 16);
+
+/** One account's side of the protocol; every function below plays BENCH_ACCOUNT unless given another (bench/load). */
+export interface WechatAccount {
+  token: string;
+  encodingAesKey: string;
+  appId: string;
+  ghId: string;
+}
+
+const keys = new Map<string, Buffer>();
+/** The AES key of an EncodingAESKey, decoded once; WeChat's IV is its first 16 bytes. */
+function keyOf(account: WechatAccount): Buffer {
+  let key = keys.get(account.encodingAesKey);
+  if (key === undefined) {
+    key = Buffer.from(`${account.encodingAesKey}=`, "base64");
+    keys.set(account.encodingAesKey, key);
+  }
+  return key;
+}
 
 /** What WeChat sends for one callback: the query values and the POST body. */
 export interface SealedCallback {
@@ -54,33 +71,34 @@ export function padFor(xmlBytes: number): number {
 }
 
 /** AES-256-CBC of random | length | xml | appid with WeChat's 32-byte padding, as base64. */
-export function sealXml(xml: string): { encrypt: string; pad: number } {
+export function sealXml(xml: string, account: WechatAccount = BENCH_ACCOUNT): { encrypt: string; pad: number } {
   const msg = Buffer.from(xml, "utf8");
   const length = Buffer.alloc(4);
   length.writeUInt32BE(msg.length, 0);
-  const unpadded = Buffer.concat([randomBytes(16), length, msg, Buffer.from(BENCH_ACCOUNT.appId)]);
+  const unpadded = Buffer.concat([randomBytes(16), length, msg, Buffer.from(account.appId)]);
   const pad = PAD_BLOCK - (unpadded.length % PAD_BLOCK);
-  const cipher = createCipheriv("aes-256-cbc", key, iv);
+  const key = keyOf(account);
+  const cipher = createCipheriv("aes-256-cbc", key, key.subarray(0, 16));
   cipher.setAutoPadding(false);
   const encrypted = Buffer.concat([cipher.update(Buffer.concat([unpadded, Buffer.alloc(pad, pad)])), cipher.final()]);
   return { encrypt: encrypted.toString("base64"), pad };
 }
 
 /** Seals `innerXml` as one safe-mode callback from `openid`, signed with a fresh nonce and the given timestamp. */
-export function sealCallback(innerXml: string, openid: string, timestamp: number): SealedCallback {
-  const { encrypt, pad } = sealXml(innerXml);
+export function sealCallback(innerXml: string, openid: string, timestamp: number, account: WechatAccount = BENCH_ACCOUNT): SealedCallback {
+  const { encrypt, pad } = sealXml(innerXml, account);
   const ts = String(timestamp);
   const nonce = String(randomBytes(4).readUInt32BE(0));
   return {
     query: {
-      signature: sha1Signature([BENCH_ACCOUNT.token, ts, nonce]),
+      signature: sha1Signature([account.token, ts, nonce]),
       timestamp: ts,
       nonce,
       openid,
       encrypt_type: "aes",
-      msg_signature: sha1Signature([BENCH_ACCOUNT.token, ts, nonce, encrypt]),
+      msg_signature: sha1Signature([account.token, ts, nonce, encrypt]),
     },
-    body: `<xml><ToUserName>${cdata(BENCH_ACCOUNT.ghId)}</ToUserName><Encrypt>${cdata(encrypt)}</Encrypt></xml>`,
+    body: `<xml><ToUserName>${cdata(account.ghId)}</ToUserName><Encrypt>${cdata(encrypt)}</Encrypt></xml>`,
     innerXml,
     pad,
   };
@@ -113,7 +131,7 @@ export interface OpenedReply {
  * Checks and opens a passive reply as WeChat would: `success` or empty is a valid "no reply"; an encrypted envelope
  * must carry a correct MsgSignature, a 10-digit TimeStamp and our appid inside.
  */
-export function openReply(body: string): OpenedReply {
+export function openReply(body: string, account: WechatAccount = BENCH_ACCOUNT): OpenedReply {
   const trimmed = body.trim();
   if (trimmed === "" || trimmed === "success") return { ok: true, content: "", xml: "" };
   const encrypt = xmlField(trimmed, "Encrypt");
@@ -122,10 +140,11 @@ export function openReply(body: string): OpenedReply {
   const nonce = xmlField(trimmed, "Nonce") ?? "";
   if (encrypt === undefined || signature === undefined) return { ok: false, problem: "not an encrypted envelope", content: "", xml: "" };
   if (!/^\d{10}$/.test(timestamp)) return { ok: false, problem: "TimeStamp is not 10-digit seconds", content: "", xml: "" };
-  if (sha1Signature([BENCH_ACCOUNT.token, timestamp, nonce, encrypt]) !== signature) {
+  if (sha1Signature([account.token, timestamp, nonce, encrypt]) !== signature) {
     return { ok: false, problem: "MsgSignature does not verify", content: "", xml: "" };
   }
-  const decipher = createDecipheriv("aes-256-cbc", key, iv);
+  const key = keyOf(account);
+  const decipher = createDecipheriv("aes-256-cbc", key, key.subarray(0, 16));
   decipher.setAutoPadding(false);
   const plain = Buffer.concat([decipher.update(encrypt, "base64"), decipher.final()]);
   const pad = plain[plain.length - 1] ?? 0;
@@ -134,6 +153,6 @@ export function openReply(body: string): OpenedReply {
   const length = body2.readUInt32BE(16);
   const xml = body2.subarray(20, 20 + length).toString("utf8");
   const appId = body2.subarray(20 + length).toString("utf8");
-  if (appId !== BENCH_ACCOUNT.appId) return { ok: false, problem: "wrong appid inside", content: "", xml };
+  if (appId !== account.appId) return { ok: false, problem: "wrong appid inside", content: "", xml };
   return { ok: true, content: xmlField(xml, "Content") ?? "", xml };
 }

@@ -1,6 +1,8 @@
 /**
- * Figure 2: end-to-end load on `wrangler dev` over 127.0.0.1. The Dify and WeChat API stand-ins from test/support run
- * in this process; the worker runs in a child `wrangler dev` with its own temporary state, and is always stopped.
+ * Figure 2: end-to-end load on `wrangler dev` over 127.0.0.1, and what a second account costs: the same number of
+ * followers on one account (run A) and split over two accounts of one deployment (run B, ACCOUNTS), interleaved
+ * (rounds.ts). The Dify and WeChat API stand-ins from test/support run in this process; the worker runs in a child
+ * `wrangler dev` with its own temporary state, and is always stopped. The table is in tables.ts.
  */
 import { constants } from "node:fs";
 import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -9,42 +11,49 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startMockDify } from "../../test/support/mock-dify.js";
 import { startMockWechatApi } from "../../test/support/mock-wechat-api.js";
-import { BENCH_ACCOUNT } from "../account.js";
 import { median, nowMs, percentile } from "../stats.js";
-import { formatCount, formatMs, type Table } from "../table.js";
-import { getMany, sendMessage, type Attempt, type Sent } from "./followers.js";
+import { DEFAULT_LOAD_ACCOUNT, LOAD_DIFY_KEY, SHOP_LOAD_ACCOUNT, loadAccountsVar, loadSecrets } from "./accounts.js";
+import { getMany, sendMessage, type Sent } from "./followers.js";
+import { figures, newRun, playInterleaved, type BatchFigures, type Run } from "./rounds.js";
 import { startWranglerDev } from "./wrangler-dev.js";
 
 /** Knobs of the load run. */
 export interface LoadOptions {
+  /** Followers of each run: run A puts them all on the default account, run B half on each of two accounts. */
   followers: number;
   messagesPerFollower: number;
-  /** Extra followers whose every message arrives 3 times at once. */
+  /** Followers per account that each send one message before anything is measured (not counted). */
+  warmupFollowers: number;
+  /** Extra followers (default account) whose every message arrives 3 times at once. */
   stormFollowers: number;
   stormMessagesPerFollower: number;
   /** Per-request bound; WeChat itself gives up after 5 s. */
   requestTimeoutMs: number;
 }
 
-/** Default knobs: 200 x 5 normal, 50 x 3 (x3 copies) in the storm. */
+/**
+ * Default knobs: 200 followers x 3 messages on one account, the same on two accounts (100 each), interleaved; then
+ * 50 x 3 (x3 copies) in the storm. About as many callbacks in all as the single run of 200 x 5 before.
+ */
 export const LOAD_DEFAULTS: LoadOptions = {
   followers: 200,
-  messagesPerFollower: 5,
+  messagesPerFollower: 3,
+  warmupFollowers: 10,
   stormFollowers: 50,
   stormMessagesPerFollower: 3,
   requestTimeoutMs: 15_000,
 };
 
-/** Latency and outcome figures of one batch of requests. */
-export interface BatchFigures {
-  requests: number;
-  wallMs: number;
-  perSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  status5xx: number;
-  noAnswer: number;
+/** One run's figures (JSON-ready). */
+export interface RunResult extends BatchFigures {
+  messages: number;
+  lost: number;
+  wrongReply: number;
+  difyCalls: number;
+  duplicated: number;
+  missingDifyCalls: number;
+  /** Each round's p99, in run order: the round-to-round spread a difference between the runs must beat. */
+  roundP99Ms: number[];
 }
 
 /** What figure 2 measured (JSON-ready). */
@@ -53,11 +62,16 @@ export interface LoadResult {
   startupMs: number;
   /** Where Durable Object state lived. */
   stateDir: string;
+  /** The order the measured rounds ran in (A = one account, B = two accounts). */
+  roundOrder: string[];
   /** A few distinct contents of 200 replies that were not the expected answer. */
   wrongSamples: string[];
   difyStandIn: { samples: number; p50Ms: number; p99Ms: number };
   baseline: BatchFigures;
-  load: BatchFigures & { messages: number; lost: number; wrongReply: number; difyCalls: number; duplicated: number; missingDifyCalls: number };
+  /** Run A: every follower on the default account. */
+  oneAccount: RunResult;
+  /** Run B: half the followers on the default account, half on "shop", at the same time. */
+  twoAccounts: RunResult & { perAccount: Record<string, BatchFigures & { lost: number }> };
   storm: BatchFigures & {
     messages: number;
     lost: number;
@@ -69,20 +83,6 @@ export interface LoadResult {
 
 const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-function figures(attempts: Attempt[], wallMs: number): BatchFigures {
-  const latencies = attempts.map((a) => a.latencyMs);
-  return {
-    requests: attempts.length,
-    wallMs,
-    perSecond: attempts.length / (wallMs / 1000),
-    p50Ms: median(latencies),
-    p99Ms: percentile(latencies, 99),
-    maxMs: percentile(latencies, 100),
-    status5xx: attempts.filter((a) => a.status >= 500).length,
-    noAnswer: attempts.filter((a) => a.noAnswer).length,
-  };
-}
-
 /** The stand-in's own latency for a fast answer: one full SSE chat answer, sequentially. */
 async function difyLatency(difyUrl: string, samples: number): Promise<LoadResult["difyStandIn"]> {
   const latencies: number[] = [];
@@ -90,7 +90,7 @@ async function difyLatency(difyUrl: string, samples: number): Promise<LoadResult
     const start = nowMs();
     const res = await fetch(`${difyUrl}/chat-messages`, {
       method: "POST",
-      headers: { authorization: "Bearer app-test-key", "content-type": "application/json" },
+      headers: { authorization: `Bearer ${LOAD_DIFY_KEY}`, "content-type": "application/json" },
       body: JSON.stringify({ query: "ping", user: `bench-probe-${i}`, inputs: {}, response_mode: "streaming" }),
       signal: AbortSignal.timeout(5000),
     });
@@ -151,6 +151,32 @@ async function follower(messages: number, send: (j: number) => Promise<Sent>): P
   return out;
 }
 
+/** The figures of one run: latency, outcome and Dify calls against what was sent. */
+function runResult(run: Run, counts: Map<string, number>): RunResult {
+  const attempts = run.sent.flatMap((s) => s.attempts);
+  const calls = dupes(counts, run.sent);
+  return {
+    ...figures(attempts, run.wallMs),
+    messages: run.sent.length,
+    lost: run.sent.filter((s) => !s.attempts.some((a) => a.right)).length,
+    wrongReply: attempts.filter((a) => a.status === 200 && !a.right).length,
+    difyCalls: calls.calls,
+    duplicated: calls.duplicated,
+    missingDifyCalls: calls.missing,
+    roundP99Ms: run.roundP99Ms,
+  };
+}
+
+/** Run B's figures per account, over the same wall time (the accounts were answered side by side). */
+function perAccount(run: Run): Record<string, BatchFigures & { lost: number }> {
+  const out: Record<string, BatchFigures & { lost: number }> = {};
+  for (const name of [...new Set(run.sent.map((s) => s.account))]) {
+    const own = run.sent.filter((s) => s.account === name);
+    out[name] = { ...figures(own.flatMap((s) => s.attempts), run.wallMs), lost: own.filter((s) => !s.attempts.some((a) => a.right)).length };
+  }
+  return out;
+}
+
 /** Runs figure 2. */
 export async function runLoad(o: LoadOptions = LOAD_DEFAULTS): Promise<LoadResult> {
   const dify = await startMockDify();
@@ -158,9 +184,10 @@ export async function runLoad(o: LoadOptions = LOAD_DEFAULTS): Promise<LoadResul
   const dir = await mkdtemp(join(await stateRoot(), "bench-load-"));
   try {
     const envFile = join(dir, "secrets.env");
-    // The required secrets go through a temporary env file (the test values, never real ones). wrangler dev only
-    // loads the secrets wrangler.toml declares under [secrets] required, so the optional ones go in as --var.
-    await writeFile(envFile, [`WECHAT_TOKEN=${BENCH_ACCOUNT.token}`, "DIFY_API_KEY=app-test-key", ""].join("\n"), { mode: 0o600 });
+    const secrets = loadSecrets();
+    // The secrets go through a temporary env file (made-up values, never real ones), and as --var too, which
+    // wrangler dev always reads, whatever wrangler.toml declares.
+    await writeFile(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${v}\n`).join(""), { mode: 0o600 });
     const started = nowMs();
     const dev = await startWranglerDev({
       cwd: PROJECT_ROOT,
@@ -169,10 +196,12 @@ export async function runLoad(o: LoadOptions = LOAD_DEFAULTS): Promise<LoadResul
         "--env-file", envFile,
         "--var", `DIFY_API_BASE:${dify.url}`,
         "--var", `WECHAT_API_BASE:${wechatApi.url}`,
-        "--var", `WECHAT_APP_ID:${BENCH_ACCOUNT.appId}`,
+        "--var", `WECHAT_APP_ID:${DEFAULT_LOAD_ACCOUNT.appId}`,
         "--var", "ENABLE_CUSTOM_MESSAGE:false",
         "--var", "DIFY_APP_TYPE:chat",
-        "--var", `WECHAT_ENCODING_AES_KEY:${BENCH_ACCOUNT.encodingAesKey}`,
+        "--var", `WECHAT_ENCODING_AES_KEY:${DEFAULT_LOAD_ACCOUNT.encodingAesKey}`,
+        "--var", `ACCOUNTS:${loadAccountsVar()}`,
+        ...Object.entries(secrets).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
         // A terminal full of per-request lines would measure wrangler's logging, not the worker.
         "--log-level", "warn",
       ],
@@ -180,59 +209,59 @@ export async function runLoad(o: LoadOptions = LOAD_DEFAULTS): Promise<LoadResul
     const startupMs = nowMs() - started;
     try {
       const difyStandIn = await difyLatency(dify.url, 100);
-      const total = o.followers * o.messagesPerFollower;
+      const runId = Date.now().toString(36);
+      const openid = (tag: string, i: number) => `oBench_${runId}_${tag}${String(i).padStart(4, "0")}`;
 
+      // Both accounts' code paths warm before either run is timed.
+      await Promise.all([DEFAULT_LOAD_ACCOUNT, SHOP_LOAD_ACCOUNT].flatMap((account) =>
+        Array.from({ length: o.warmupFollowers }, (_, i) =>
+          sendMessage(dev.url, account, openid(`w${account.name}`, i), `预热 ${i}`, 1, o.requestTimeoutMs))));
+
+      const total = o.followers * o.messagesPerFollower;
       const baseStart = nowMs();
       const baseAttempts = await getMany(dev.url, "/", total, o.followers, o.requestTimeoutMs);
       const baseline = figures(baseAttempts, nowMs() - baseStart);
 
-      const runId = Date.now().toString(36);
-      const users = Array.from({ length: o.followers }, (_, i) => `oBench_${runId}_${String(i).padStart(4, "0")}`);
-      const loadStart = nowMs();
-      const sent = (
-        await Promise.all(
-          users.map((openid, i) =>
-            follower(o.messagesPerFollower, (j) => sendMessage(dev.url, openid, `压测 u${i} 第${j + 1}条`, 1, o.requestTimeoutMs)),
-          ),
-        )
-      ).flat();
-      const loadWall = nowMs() - loadStart;
+      // Run B alternates the accounts follower by follower: a round starts its requests in this order, so neither
+      // account's followers all go first.
+      const runs = {
+        A: newRun("A", Array.from({ length: o.followers }, (_, i) => ({ account: DEFAULT_LOAD_ACCOUNT, openid: openid("a", i) }))),
+        B: newRun("B", Array.from({ length: o.followers }, (_, i) => i % 2 === 0
+          ? { account: DEFAULT_LOAD_ACCOUNT, openid: openid("bd", i) }
+          : { account: SHOP_LOAD_ACCOUNT, openid: openid("bs", i) })),
+      };
+      const order = await playInterleaved(dev.url, runs, o.messagesPerFollower, o.requestTimeoutMs);
 
-      const stormUsers = Array.from({ length: o.stormFollowers }, (_, i) => `oStorm_${runId}_${String(i).padStart(4, "0")}`);
+      const stormUsers = Array.from({ length: o.stormFollowers }, (_, i) => openid("storm", i));
       const stormStart = nowMs();
       const stormSent = (
         await Promise.all(
-          stormUsers.map((openid, i) =>
-            follower(o.stormMessagesPerFollower, (j) => sendMessage(dev.url, openid, `重试 u${i} 第${j + 1}条`, 3, o.requestTimeoutMs)),
+          stormUsers.map((user, i) =>
+            follower(o.stormMessagesPerFollower, (j) =>
+              sendMessage(dev.url, DEFAULT_LOAD_ACCOUNT, user, `重试 u${i} 第${j + 1}条`, 3, o.requestTimeoutMs)),
           ),
         )
       ).flat();
       const stormWall = nowMs() - stormStart;
 
+      const users = [...runs.A.followers, ...runs.B.followers].map((f) => f.openid);
       const counts = await difyCallCounts(dify.url, [...users, ...stormUsers]);
-      const loadAttempts = sent.flatMap((s) => s.attempts);
-      const loadDupes = dupes(counts, sent);
       const stormAttempts = stormSent.flatMap((s) => s.attempts);
       const stormDupes = dupes(counts, stormSent);
-      const wrongSamples = [...new Set([...loadAttempts, ...stormAttempts].filter((a) => a.status === 200 && !a.right).map((a) => a.content))]
+      const allAttempts = [...runs.A.sent, ...runs.B.sent, ...stormSent].flatMap((s) => s.attempts);
+      const wrongSamples = [...new Set(allAttempts.filter((a) => a.status === 200 && !a.right).map((a) => a.content))]
         .slice(0, 3)
         .map((c) => (c === "" ? "(success / empty)" : c.slice(0, 40)));
       return {
         options: o,
         startupMs,
         stateDir: dir,
+        roundOrder: order,
         wrongSamples,
         difyStandIn,
         baseline,
-        load: {
-          ...figures(loadAttempts, loadWall),
-          messages: sent.length,
-          lost: sent.filter((s) => !s.attempts.some((a) => a.right)).length,
-          wrongReply: loadAttempts.filter((a) => a.status === 200 && !a.right).length,
-          difyCalls: loadDupes.calls,
-          duplicated: loadDupes.duplicated,
-          missingDifyCalls: loadDupes.missing,
-        },
+        oneAccount: runResult(runs.A, counts),
+        twoAccounts: { ...runResult(runs.B, counts), perAccount: perAccount(runs.B) },
         storm: {
           ...figures(stormAttempts, stormWall),
           messages: stormSent.length,
@@ -251,39 +280,5 @@ export async function runLoad(o: LoadOptions = LOAD_DEFAULTS): Promise<LoadResul
   }
 }
 
-/** Figure 2 as a table: the worker under load, the storm, and the baselines beside them. */
-export function loadTables(r: LoadResult): Table[] {
-  const row = (label: string, f: BatchFigures, extra: string[]) => [
-    label, formatCount(f.requests), `${formatCount(f.perSecond)}/s`, formatMs(f.p50Ms), formatMs(f.p99Ms), formatMs(f.maxMs),
-    formatCount(f.status5xx), ...extra,
-  ];
-  const o = r.options;
-  return [
-    {
-      title: `2. End-to-end on wrangler dev, safe mode, 127.0.0.1 (started in ${formatMs(r.startupMs)}; state under ${r.stateDir.split("/").slice(0, -1).join("/") || "/"})`,
-      header: ["batch", "requests", "throughput", "p50", "p99", "max", "5xx", "messages", "lost", "Dify calls", "duplicated"],
-      rows: [
-        row(`ours: ${o.followers} followers x ${o.messagesPerFollower} msgs`, r.load, [
-          formatCount(r.load.messages), formatCount(r.load.lost), formatCount(r.load.difyCalls), formatCount(r.load.duplicated),
-        ]),
-        row(`ours: retry storm ${o.stormFollowers} x ${o.stormMessagesPerFollower} msgs x 3 copies`, r.storm, [
-          formatCount(r.storm.messages), formatCount(r.storm.lost), formatCount(r.storm.difyCalls), formatCount(r.storm.duplicated),
-        ]),
-        row("baseline: GET / (trivial Hono text), same count, same wrangler dev", r.baseline, ["", "", "", ""]),
-      ],
-      notes: [
-        "all followers at once, each sending its messages one after another; baseline: as many GETs with as many in flight;",
-        "latency = request sent -> full reply read; lost = no copy got the right",
-        "  decrypted reply (`echo: <message>`); duplicated = Dify calls beyond one per message (read from the stand-in's /__calls)",
-        `storm: ${formatCount(r.storm.copiesAnsweredRight)} of ${formatCount(r.storm.requests)} copies got the right reply; ` +
-          `Dify calls ${formatCount(r.storm.difyCalls)} for ${formatCount(r.storm.messages)} messages`,
-        `wrong replies (200 but not the expected text): ${formatCount(r.load.wrongReply)}` +
-          (r.wrongSamples.length > 0 ? ` (e.g. ${r.wrongSamples.map((w) => JSON.stringify(w)).join(", ")})` : "") +
-          `; no answer within ` +
-          `${formatMs(o.requestTimeoutMs)}: ${formatCount(r.load.noAnswer + r.storm.noAnswer)}; messages with no Dify call: ${formatCount(r.load.missingDifyCalls)}`,
-        `Dify stand-in alone (one streamed chat answer, sequential, ${r.difyStandIn.samples} calls): ` +
-          `p50 ${formatMs(r.difyStandIn.p50Ms)}, p99 ${formatMs(r.difyStandIn.p99Ms)}`,
-      ],
-    },
-  ];
-}
+export { loadTables } from "./tables.js";
+export type { BatchFigures } from "./rounds.js";

@@ -1,6 +1,7 @@
 /** Simulated followers: send sealed callbacks to the worker over 127.0.0.1 and judge each passive reply. */
 import { callbackQuery, openReply, sealCallback, textXml } from "../wechat-side.js";
 import { nowMs } from "../stats.js";
+import type { LoadAccount } from "./accounts.js";
 
 /** The outcome of one HTTP request, as WeChat would judge it. */
 export interface Attempt {
@@ -15,6 +16,8 @@ export interface Attempt {
 
 /** One message of one follower, sent `copies` times at once (1 = normal, 3 = WeChat's retries arriving together). */
 export interface Sent {
+  /** The account's name ("default" or its name in ACCOUNTS). */
+  account: string;
   openid: string;
   content: string;
   attempts: Attempt[];
@@ -28,11 +31,17 @@ function nextMsgId(): string {
   return `7${String(Date.now()).padStart(13, "0")}${String(msgSeq).padStart(5, "0")}`;
 }
 
-/** Posts one message (`copies` byte-identical requests concurrently) and judges each reply against `echo: content`. */
-export async function sendMessage(baseUrl: string, openid: string, content: string, copies: number, timeoutMs: number): Promise<Sent> {
+/**
+ * Posts one message to `account`'s URL, sealed with its token, key and AppID (`copies` byte-identical requests
+ * concurrently), and judges each reply against `echo: content`, opened with the same account's key.
+ */
+export async function sendMessage(
+  baseUrl: string, account: LoadAccount, openid: string, content: string, copies: number, timeoutMs: number,
+): Promise<Sent> {
   const createTime = Math.floor(Date.now() / 1000);
-  const sealed = sealCallback(textXml({ openid, content, msgId: nextMsgId(), createTime }), openid, createTime);
-  const url = `${baseUrl}/wechat?${callbackQuery(sealed)}`;
+  const xml = textXml({ openid, content, msgId: nextMsgId(), createTime, toUser: account.ghId });
+  const sealed = sealCallback(xml, openid, createTime, account);
+  const url = `${baseUrl}${account.path}?${callbackQuery(sealed)}`;
   const expected = `echo: ${content}`;
   const one = async (): Promise<Attempt> => {
     const start = nowMs();
@@ -45,7 +54,7 @@ export async function sendMessage(baseUrl: string, openid: string, content: stri
       });
       const body = await res.text();
       const latencyMs = nowMs() - start;
-      const opened = res.status === 200 ? openReply(body) : undefined;
+      const opened = res.status === 200 ? openReply(body, account) : undefined;
       const replyText = opened?.content ?? "";
       return { status: res.status, latencyMs, right: opened?.ok === true && replyText === expected, noAnswer: false, content: replyText };
     } catch {
@@ -53,7 +62,7 @@ export async function sendMessage(baseUrl: string, openid: string, content: stri
     }
   };
   const attempts = await Promise.all(Array.from({ length: copies }, one));
-  return { openid, content, attempts };
+  return { account: account.name, openid, content, attempts };
 }
 
 /** Times `count` plain GETs of `path`, `inFlight` at a time: a baseline for what wrangler dev itself costs. */
