@@ -120,6 +120,7 @@ export async function startDemoStack(options: DemoStackOptions): Promise<DemoSta
       ENABLE_CUSTOM_MESSAGE: options.cs ? "true" : "false",
       // The shop's own settings; the rest (Dify base, app type, delivery mode) fall back to the values above.
       ACCOUNTS: JSON.stringify({ [DEMO_SHOP.name]: { WECHAT_APP_ID: DEMO_SHOP.appId, LANGUAGE: DEMO_SHOP.language } }),
+      // Secrets as --var too, like the default account's above: wrangler dev reads --var whatever wrangler.toml declares.
       ...secrets,
     };
     const args = [
