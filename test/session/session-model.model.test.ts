@@ -4,7 +4,14 @@
  * `/clear`, unsubscribes, WeChat delivering an earlier message again, restarts of the object, extra alarm runs and, in
  * CS mode, WeChat's API refusing sends (40001, -1, 45047) or hanging on one. Each run uses a fresh follower; after it
  * the object is left to come to rest on its own alarms, the follower collects with "1" what waits for it, and the
- * invariants of ./model/invariants.ts are checked on everything the follower received.
+ * invariants of ./model/invariants.ts are checked on everything the follower received: every answer whole, in order,
+ * never twice (CS sends cut by a restart aside), never spliced; busy refusals and failure texts accounted for; at most
+ * 1 + MAX_REASKS Dify calls per question and more than one only across restarts; nothing from before an unsubscribe
+ * after it; every repeated request answered with the stored reply; at most 5 CS messages after one follower message;
+ * no job or part left unfinished. The run's timing is real, so the checks use only what surely happened before what.
+ *
+ * Not covered: the stand-in answers a re-ask with the same text, so a re-asked answer cut at the old stream's offset
+ * would look right; moderation's replacement (`[replace]`) is what changes a text under progressive delivery here.
  *
  * The same file runs in two projects (vitest.config.ts): "model" (pull mode) and "model-cs" (CS mode). Both use a
  * 500 ms WeChat request timeout (a 2 s window) and 512-byte parts, so long answers and their budgets fit in seconds.

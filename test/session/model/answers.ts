@@ -81,10 +81,10 @@ export function labelOf(text: string): { n: number; replacement: boolean } | und
 export const answerSpec: fc.Arbitrary<AnswerSpec> = fc.record({
   paragraphs: fc.oneof(
     { weight: 2, arbitrary: fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 2 }) },
-    { weight: 3, arbitrary: fc.array(fc.integer({ min: 2, max: 8 }), { minLength: 2, maxLength: 7 }) },
+    { weight: 4, arbitrary: fc.array(fc.integer({ min: 2, max: 8 }), { minLength: 2, maxLength: 8 }) },
   ),
   // WeChat's window is 2 s in the model's deployment: answers finish inside it, across it and well after it.
-  delayMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3500 })),
+  delayMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 1800 }), fc.integer({ min: 2000, max: 3500 })),
   chunks: fc.integer({ min: 1, max: 10 }),
   gapMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 350 })),
   twist: fc.constantFrom<AnswerSpec["twist"]>("none", "none", "none", "none", "none", "none", "replace", "error"),

@@ -101,6 +101,22 @@ describe("the session model's invariants", () => {
     expect(checkRun(run).violations.join("\n")).not.toMatch(/gap or a repeat/);
   });
 
+  it("take a failure text after restarts as the fallback it may be, and still account for a failed answer's own", () => {
+    const question = makeQuestion(1, { ...spec, paragraphs: [1], twist: "error" });
+    const run: RunRecord = {
+      config, hangs: [], unsubscribes: [], reposts: [], difyQueries: [question.content, question.content],
+      restarts: [{ from: 2, to: 3 }],
+      messages: [{
+        kind: "ask", xml: "", key: "k", sentAt: 1, sentMs: 0, collecting: false, admittedAs: "ask", question,
+        reply: { content: config.texts.failure, at: 4, attempt: 3, late: false },
+      }],
+      cs: [{ text: config.texts.failure, index: 0, after: 10, before: 11 }],
+    };
+    expect(checkRun(run).violations).toEqual([]);
+    run.cs.push({ text: config.texts.failure, index: 1, after: 12, before: 13 });
+    expect(checkRun(run).violations.join("\n")).toMatch(/2 failure text\(s\) by CS or "1", but only 1 answer\(s\) could have failed/);
+  });
+
   it("report an object that never came to rest", () => {
     const { run } = wholeRun();
     run.stuck = "never came to rest: {\"unfinished\":1}";

@@ -164,16 +164,14 @@ class FailureLedger {
     const metDirectly = new Set<number>();
     for (const f of failures) {
       const message = f.message === undefined ? undefined : this.run.messages[f.message];
-      if (f.message !== undefined && this.allowed.has(f.message) && !metDirectly.has(f.message)) {
-        metDirectly.add(f.message);
-        continue;
-      }
       const restarted = message !== undefined && this.run.restarts.some((r) => r.to > message.sentAt && r.from < (message.reply?.at ?? Infinity));
-      const isOne = message !== undefined && message.kind === "one";
       if (f.channel === "cs") pooled += 1;
-      else if (isOne && restarted) ambiguous += 1;
-      else if (isOne) pooled += 1;
-      else if (!restarted) violations.push(`${where(f)} is the failure text, with no failed answer or restart to explain it`);
+      // The worker's fallback when the object was unreachable twice, or (for a question that may fail) its answer.
+      else if (restarted) ambiguous += 1;
+      else if (f.message !== undefined && this.allowed.has(f.message) && !metDirectly.has(f.message)) metDirectly.add(f.message);
+      // A failed answer's part handed out on "1".
+      else if (message?.kind === "one") pooled += 1;
+      else violations.push(`${where(f)} is the failure text, with no failed answer or restart to explain it`);
     }
     const stillNeeded = [...this.needed].filter((m) => !metDirectly.has(m)).length;
     const stillAllowed = [...this.allowed].filter((m) => !metDirectly.has(m)).length;
