@@ -7,10 +7,11 @@ import { FenceTracker } from "./fences.js";
  * A word of characters an e-mail address may hold (`!`, `` ` ``, `*`, `_`, `~` among them) costs its length at every
  * `!`, backtick or delimiter in it (GFM's autolink looks ahead for an `@`): 64,000 `!` take 2 s. Within a bounded
  * number of delimiters per paragraph, of such characters per word, and a bounded nesting depth, lexing is linear.
- * (Also: a paragraph of `"a<!--"` × 12,800 or `"a<?b"` × 16,000 takes 150 ms, so a line with more than
- * MAX_STOPS_PER_WORD openings of comments, declarations or processing instructions gets their `<` replaced; and GFM trims a bare URL by retrying from every `(` in it, 450 ms for
- * `"www.x]("` × 9,000, so the `(` of a blank-free run longer than MAX_URLISH_WORD holding `://` or `www.` are
- * replaced.)
+ * Also: a paragraph of `"a<!--"` × 12,800 or `"a<?b"` × 16,000 takes 150 ms, so a line with more than
+ * MAX_STOPS_PER_WORD openings of comments, declarations or processing instructions gets their `<` replaced; and GFM
+ * trims a bare URL by retrying from every `(` in it (450 ms for `"www.x]("` × 9,000), so the `(` of a blank-free run
+ * longer than MAX_URLISH_WORD holding `://` or `www.` are replaced. Long answers are also lexed in bounded segments
+ * (segments.ts), which bounds what block rules that look ahead over many lines can cost.
  *
  * So, line by line and outside code fences: a paragraph-like run of lines (a paragraph, a list item's text, a heading,
  * a table row) with more than MAX_DELIMITERS emphasis characters (`*`, `_`, `~`) gets them all replaced by
@@ -109,7 +110,8 @@ export function defuseMarkdown(markdown: string): string {
 /** Hides the stops of words holding too many, too many comment openings, and the `(` of very long URL-like runs. */
 function limitStopsPerWord(line: string): string {
   if (line.length <= MAX_STOPS_PER_WORD) return line;
-  let content = (line.match(COMMENT_OPENING)?.length ?? 0) > MAX_STOPS_PER_WORD ? line.replace(COMMENT_OPENING, "\uFDDA") : line;
+  const openings = line.match(COMMENT_OPENING)?.length ?? 0;
+  let content = openings > MAX_STOPS_PER_WORD ? line.replace(COMMENT_OPENING, "\uFDDA") : line;
   if (content.length > MAX_URLISH_WORD) {
     content = content.replace(RUN, (run) =>
       run.length > MAX_URLISH_WORD && URLISH.test(run) ? run.replace(/\(/g, "\uFDDB") : run,
