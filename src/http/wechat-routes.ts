@@ -47,10 +47,11 @@ async function passiveResponse(c: AppContext, config: Config, callback: Accepted
  * the follower get the failure text (WeChat must still get a 200).
  */
 async function askSession(env: AppEnv, accepted: AcceptedCallback, config: Config): Promise<string> {
-  const session = env.FOLLOWER_SESSION.getByName(followerObjectName(config.account, accepted.message.fromUser));
+  const name = followerObjectName(config.account, accepted.message.fromUser);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await session.receive(accepted.message, config.account);
+      // A fresh stub each time: one that saw its object reset stays broken.
+      return await env.FOLLOWER_SESSION.getByName(name).receive(accepted.message, config.account);
     } catch (error) {
       log.error("session_unreachable", { attempt, ...describeError(error) });
       if (attempt >= 2) return config.texts.failure;
