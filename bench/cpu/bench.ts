@@ -88,13 +88,16 @@ async function sentCount(wechatApiUrl: string, openid: string): Promise<number> 
  * user of its last "answered" event (the session logs hashed user tags, never openids).
  */
 function progressiveParts(output: string): number {
-  const user = [...output.matchAll(/"event":"answered","user":"([^"]+)"/g)].at(-1)?.[1];
+  const events = [...output.matchAll(/\{"level":"info"[^\n]*\}/g)].flatMap((line) => {
+    try {
+      return [JSON.parse(line[0]) as { event?: string; user?: string; parts?: number }];
+    } catch {
+      return [];
+    }
+  });
+  const user = events.filter((e) => e.event === "answered").at(-1)?.user;
   if (user === undefined) return 0;
-  let parts = 0;
-  for (const match of output.matchAll(/"event":"progressive","user":"([^"]+)"[^}]*"parts":(\d+)/g)) {
-    if (match[1] === user) parts += Number(match[2]);
-  }
-  return parts;
+  return events.filter((e) => e.event === "progressive" && e.user === user).reduce((n, e) => n + (e.parts ?? 0), 0);
 }
 
 /** Runs figure 4. */
