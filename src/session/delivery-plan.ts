@@ -132,5 +132,8 @@ export function takePulledPart(store: SessionStore, jobKey: string, config: Conf
   if (next === undefined) return undefined;
   store.setPartVia(jobKey, next.idx, "pull", now);
   const more = waiting.some((p) => p.idx > next.idx && p.text.trim() !== "");
-  return more ? next.text + moreNote(config, next.idx + 1, parts.length) : next.text;
+  // The last part planned for CS carries its note already; kept for "1" after WeChat refused CS, it gets one note.
+  const note = moreNote(config, next.idx + 1, parts.length);
+  const text = next.text.endsWith(note) ? next.text.slice(0, -note.length) : next.text;
+  return more ? text + note : text;
 }
