@@ -89,15 +89,19 @@ export class ProgressiveStream {
  */
 function queueFinished(store: SessionStore, job: Job, done: string, config: Config): number {
   const parts = answerParts(stripThinking(done), config);
-  const allowed = Math.max(0, csBudget(store) - 1);
+  let allowed = Math.max(0, csBudget(store) - 1);
+  // Parts an earlier event had no budget for (the follower's next message renewed it) go first, so order holds.
+  const earlier = store.parts(job.key).filter((p) => p.via === null).slice(0, allowed);
+  for (const part of earlier) store.setPartVia(job.key, part.idx, "cs-queued");
+  allowed -= earlier.length;
   const toCs = Math.min(parts.length, allowed);
   store.appendParts(job.key, parts, (i) => (i < toCs ? "cs-queued" : null));
   store.updateJob(job.key, {
     progressOffset: job.progressOffset + done.length,
     progressText: job.progressText + done,
   });
-  resetCsBudget(store, csBudget(store) - toCs);
-  return toCs;
+  resetCsBudget(store, csBudget(store) - earlier.length - toCs);
+  return earlier.length + toCs;
 }
 
 /**

@@ -1,0 +1,45 @@
+/**
+ * Progressive delivery keeps paragraph order when the CS budget comes back mid-stream: parts an earlier event had no
+ * budget for are queued before newer ones once the follower's next message renews the budget. Found by the session
+ * model (test/session/session-model.model.test.ts, seed 20261202, path 0): the newer paragraphs went out first and
+ * the older one only with the end of the answer.
+ */
+import { env } from "cloudflare:workers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { configFor, type AppEnv } from "../../src/config";
+import { csBudget, resetCsBudget } from "../../src/session/delivery-plan";
+import { ProgressiveStream } from "../../src/session/progressive";
+import { SessionStore } from "../../src/session/store";
+import { newOpenid } from "../support/dify-calls";
+
+/** Paragraph `n`: ~1.45 KB, one part each, labelled so order can be read back. */
+function paragraph(n: number): string {
+  return `第${n}段。` + "这是一句用来测试分段发送的中文句子，".repeat(24) + `第${n}段完。`;
+}
+
+describe("progressive delivery when the CS budget is renewed mid-stream", () => {
+  it("queues the parts it had no budget for before the newer ones", async () => {
+    const config = configFor(env as AppEnv);
+    const openid = newOpenid("progressive-order");
+    const order = await runInDurableObject(env.FOLLOWER_SESSION.getByName(openid), (_instance, state) => {
+      const store = new SessionStore(state.storage.sql);
+      const key = `msg|${openid}|1|1`;
+      store.insertJob({ key, kind: "ask", work: "{}", firstSeen: Date.now() - 60_000, status: "running" });
+      store.updateJob(key, { windowClosed: true });
+      const stream = new ProgressiveStream(key);
+      // Two CS messages left: one paragraph may go now, the next two wait (one is kept for the rest).
+      resetCsBudget(store, 2);
+      let text = [1, 2, 3].map(paragraph).join("\n\n") + "\n\n第4段";
+      stream.onText(store, text, config);
+      // The follower writes again: five CS messages allowed from here.
+      resetCsBudget(store, 5);
+      text = [1, 2, 3, 4, 5].map(paragraph).join("\n\n") + "\n\n第6段";
+      stream.onText(store, text, config);
+      return { parts: store.parts(key).map((p) => ({ label: /^第(\d)段/.exec(p.text)?.[1], via: p.via })), budget: csBudget(store) };
+    });
+    // The two that waited go with the renewed budget, ahead of the two that just finished: all in paragraph order.
+    expect(order.parts).toEqual(["1", "2", "3", "4", "5"].map((label) => ({ label, via: "cs-queued" })));
+    expect(order.budget).toBe(1);
+  });
+});
