@@ -26,6 +26,12 @@ export class AnswerBuilder {
   messageId: string | undefined;
   /** The terminal event arrived; nothing after it matters. */
   finished = false;
+  /**
+   * What the last event appended to the end of `text`, when that is all it did (most deltas); undefined when the
+   * text changed otherwise (a replacement, an agent round, workflow outputs). Lets callers read only the new text.
+   */
+  lastDelta: string | undefined;
+  private appended: string | undefined;
   private plain = "";
   private readonly agent = new AgentSegments();
   private readonly workflow: WorkflowText;
@@ -59,8 +65,13 @@ export class AnswerBuilder {
     const type = str(parsed.event) ?? sse.event ?? "";
     this.noteIds(type, parsed);
     const before = this.text;
+    this.appended = undefined;
     this.dispatch(type, parsed);
     this.text = this.current();
+    // The same string object as `plain`, grown by exactly what was appended: the event only added to the end.
+    const appended = this.appended as string | undefined;
+    const grew = appended !== undefined && this.text === this.plain && this.text.length === before.length + appended.length;
+    this.lastDelta = grew ? appended : undefined;
     return this.text !== before;
   }
 
@@ -69,7 +80,7 @@ export class AnswerBuilder {
       case "message":
         // The new Agent App closes with one `message` holding only the final output: it replaces, never appends.
         if (this.agent.seen) this.agent.close(str(event.answer) ?? "");
-        else this.plain += str(event.answer) ?? "";
+        else this.append(str(event.answer) ?? "");
         break;
       case "agent_message":
         this.agent.delta(str(event.answer) ?? "");
@@ -110,6 +121,11 @@ export class AnswerBuilder {
     }
   }
 
+  private append(piece: string): void {
+    this.plain += piece;
+    this.appended = piece;
+  }
+
   /** The answer text as it stands after the last event. */
   private current(): string {
     if (this.kind === "workflow") return this.workflow.text;
@@ -125,7 +141,7 @@ export class AnswerBuilder {
   private onMessageFile(event: Json): void {
     const answer = str(event.answer);
     if (answer !== undefined && str(event.url) === undefined) {
-      this.plain += answer;
+      this.append(answer);
       return;
     }
     if (event.belongs_to !== "user") this.collected.add(event, { messageFileEvent: true });

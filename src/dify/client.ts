@@ -85,7 +85,7 @@ export class DifyClient {
         const changed = answer.apply(event);
         if (changed) {
           firstEventMs ??= Date.now() - started;
-          notify(hooks, answer.text);
+          notify(hooks, answer.text, answer.lastDelta);
         }
         if (answer.finished) break;
       }
@@ -242,9 +242,9 @@ function requestBody(ask: DifyAsk): Record<string, unknown> {
   return { inputs: { ...ask.inputs, query: ask.query }, response_mode: "streaming", user: ask.user, ...files };
 }
 
-function notify(hooks: DifyStreamHooks, text: string): void {
+function notify(hooks: DifyStreamHooks, text: string, delta: string | undefined): void {
   try {
-    hooks.onText?.(text);
+    hooks.onText?.(text, delta);
   } catch (err) {
     throw new HookFailure(err);
   }

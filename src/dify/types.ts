@@ -48,7 +48,11 @@ export interface DifyAnswer {
 /** Optional observers of one streamed call. */
 export interface DifyStreamHooks {
   /** Called with the whole answer so far each time it changes (deltas, replacements). */
-  onText?(fullTextSoFar: string): void;
+  /**
+   * `delta` is what this event appended to the end of the text, when that is all it did (else undefined: the text
+   * was replaced or rewritten). Reading `delta` instead of the whole text keeps a long stream linear.
+   */
+  onText?(fullTextSoFar: string, delta?: string): void;
   /** Aborting ends the call (headers or body) with a DifyError of kind "timeout", deadline "caller". */
   signal?: AbortSignal;
 }

@@ -117,8 +117,8 @@ async function ask(job: Job, deps: AnswerDeps): Promise<AskOutcome> {
         },
         epoch: () => epoch,
       },
-      onText: (text) => {
-        const queued = progressive.onText(store, text, config);
+      onText: (text, delta) => {
+        const queued = progressive.onText(store, text, config, delta);
         if (queued === 0) return;
         log.info("progressive", { user: deps.userTag, key: deps.logKey(job.key), parts: queued });
         deps.notify();

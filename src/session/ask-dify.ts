@@ -38,7 +38,8 @@ export interface AskDeps {
   wechatApi?: WechatApiClient;
   conversation: ConversationSlot;
   openid: string;
-  onText?(textSoFar: string): void;
+  /** `delta`: what the event appended, when that is all it did (see DifyStreamHooks). */
+  onText?(textSoFar: string, delta?: string): void;
   signal?: AbortSignal;
 }
 
@@ -122,9 +123,10 @@ export async function askDify(work: AskWork, deps: AskDeps): Promise<DifyAnswer>
   let streamed = false;
   const hooks = {
     signal: deps.signal,
-    onText: (text: string) => {
-      if (text.trim() !== "") streamed = true;
-      deps.onText?.(text);
+    onText: (text: string, delta?: string) => {
+      // Once something was said, nothing more needs looking at (reading `text` on every event copies all of it).
+      if (!streamed && (delta ?? text).trim() !== "") streamed = true;
+      deps.onText?.(text, delta);
     },
   };
   const ask = async (conversationId: string | undefined, attached: DifyFileRef[] | undefined): Promise<DifyAnswer> => {

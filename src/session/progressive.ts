@@ -27,32 +27,49 @@ export class ProgressiveStream {
   private readonly scanner = new ParagraphScanner();
   /** Everything before this index of the stream's text has been looked at for a blank line. */
   private lookedAt = 0;
-  /** Index of the last newline before `lookedAt` that only whitespace follows, or -1: half of a blank line. */
-  private openNewline = -1;
+  /** The characters looked at end in a newline and whitespace: half of a blank line. */
+  private openNewline = false;
   /** The stream's text stopped extending what was taken (it was replaced): the rest goes out when it ends. */
   private stopped = false;
+  /** Events so far came with deltas (plain answers do); one without means the text was rewritten. */
+  private sawDelta = false;
 
   constructor(private readonly key: string) {}
 
   /**
-   * Called with the whole text streamed so far after each event. Queues the finished head for CS, keeping at least
-   * one CS message for the rest. Returns how many parts were queued (0 when nothing is ready or allowed yet).
+   * Called after each event with the whole text streamed so far and, when the event only appended, what it
+   * appended (`delta`). Queues the finished head for CS, keeping at least one CS message for the rest. Returns how
+   * many parts were queued (0 when nothing is ready or allowed yet). With deltas, only the new characters are read:
+   * touching the whole growing text on every event would copy all of it each time.
    */
-  onText(store: SessionStore, textSoFar: string, config: Config): number {
+  onText(store: SessionStore, textSoFar: string, config: Config, delta?: string): number {
     if (!config.delivery.customMessages || this.stopped) return 0;
-    if (textSoFar.length < this.lookedAt) {
-      this.stopped = true;
-      return 0;
+    if (delta === undefined) {
+      // The text changed other than by growing at its end (or the caller has no deltas): look at it whole. After
+      // deltas, that means it was rewritten: what remains goes out with the finished answer.
+      if (this.sawDelta || textSoFar.length < this.lookedAt) {
+        this.stopped = true;
+        return 0;
+      }
+      return this.consider(store, textSoFar, config, () => this.blankLineIn(textSoFar, this.lookedAt));
     }
-    // A paragraph ends only at a blank line: look at the new characters alone for one.
-    if (!this.blankLineArrived(textSoFar)) return 0;
+    this.sawDelta = true;
+    return this.consider(store, textSoFar, config, () => this.blankLineIn(delta, 0), delta);
+  }
+
+  /** Reads what arrived (a delta, or the rest of the whole text) and queues what finished, when allowed. */
+  private consider(store: SessionStore, textSoFar: string, config: Config, arrivedBlankLine: () => boolean, delta?: string): number {
+    const blank = arrivedBlankLine();
+    // Every delta goes through the scanner (without taking), so it never has to see the whole text.
+    if (delta !== undefined) this.scanner.append(delta, Infinity);
+    if (!blank) return 0;
     const job = store.job(this.key);
     if (!job || !job.windowClosed || job.status !== "running") return 0;
     if (csBudget(store) < 2) return 0;
     const minBytes = Math.floor(config.delivery.partMaxBytes * MIN_SHARE_OF_PART);
     let done: string;
     try {
-      done = this.scanner.take(textSoFar, minBytes);
+      done = delta !== undefined ? this.scanner.append("", minBytes) : this.scanner.take(textSoFar, minBytes);
     } catch {
       this.stopped = true;
       return 0;
@@ -66,19 +83,19 @@ export class ProgressiveStream {
     return queueFinished(store, job, done, config);
   }
 
-  /** Scans the characters that arrived since the last call; true when a blank line is among them. */
-  private blankLineArrived(text: string): boolean {
+  /** Scans `text` from `from` on (the characters that arrived since the last call); true when a blank line ends in them. */
+  private blankLineIn(text: string, from: number): boolean {
     let found = false;
-    for (let i = this.lookedAt; i < text.length; i++) {
+    for (let i = from; i < text.length; i++) {
       const char = text.charCodeAt(i);
       if (char === 10) {
-        if (this.openNewline !== -1) found = true;
-        this.openNewline = i;
+        if (this.openNewline) found = true;
+        this.openNewline = true;
       } else if (char !== 32 && char !== 9 && char !== 13) {
-        this.openNewline = -1;
+        this.openNewline = false;
       }
     }
-    this.lookedAt = text.length;
+    this.lookedAt += text.length - from;
     return found;
   }
 }
