@@ -8,7 +8,8 @@ import { MAX_REASKS } from "../../../src/session/answering";
 import { CS_BUDGET_AFTER_MESSAGE } from "../../../src/session/delivery-plan";
 import { utf8Length } from "../../../src/text/split";
 import { questionLabel, type Question } from "./answers";
-import { receivedTexts, squash, surelyBefore, type Received } from "./received";
+import { FailureLedger } from "./failures";
+import { clip, receivedTexts, squash, surelyBefore, where, type Received } from "./received";
 import type { RunRecord, SentMessage, Unsubscribe } from "./world";
 
 /** What a run proved or broke. */
@@ -137,49 +138,6 @@ function checkOrder(name: string, question: Question, fragments: readonly Fragme
   }
 }
 
-/**
- * Failure texts: each question whose answer failed (the model's error, re-asks used up) gets one; a passive failure
- * text without such a cause is the worker's fallback when the object was unreachable twice, allowed only when a restart
- * overlapped that message's delivery.
- */
-class FailureLedger {
-  private readonly needed = new Set<number>();
-  private readonly allowed = new Set<number>();
-
-  constructor(private readonly run: RunRecord) {}
-
-  expect(message: number, required: boolean): void {
-    if (required) this.needed.add(message);
-    this.allowed.add(message);
-  }
-
-  allow(message: number): void {
-    this.allowed.add(message);
-  }
-
-  settle(received: readonly Received[], violations: string[]): void {
-    const failures = received.filter((r) => r.content.kind === "system" && r.content.name === "failure");
-    let pooled = 0;
-    let ambiguous = 0;
-    const metDirectly = new Set<number>();
-    for (const f of failures) {
-      const message = f.message === undefined ? undefined : this.run.messages[f.message];
-      const restarted = message !== undefined && this.run.restarts.some((r) => r.to > message.sentAt && r.from < (message.reply?.at ?? Infinity));
-      if (f.channel === "cs") pooled += 1;
-      // The worker's fallback when the object was unreachable twice, or (for a question that may fail) its answer.
-      else if (restarted) ambiguous += 1;
-      else if (f.message !== undefined && this.allowed.has(f.message) && !metDirectly.has(f.message)) metDirectly.add(f.message);
-      // A failed answer's part handed out on "1".
-      else if (message?.kind === "one") pooled += 1;
-      else violations.push(`${where(f)} is the failure text, with no failed answer or restart to explain it`);
-    }
-    const stillNeeded = [...this.needed].filter((m) => !metDirectly.has(m)).length;
-    const stillAllowed = [...this.allowed].filter((m) => !metDirectly.has(m)).length;
-    if (pooled + ambiguous < stillNeeded) violations.push(`${stillNeeded} failed answer(s) owe a failure text, only ${pooled + ambiguous} arrived`);
-    if (pooled > stillAllowed) violations.push(`${pooled} failure text(s) by CS or "1", but only ${stillAllowed} answer(s) could have failed`);
-  }
-}
-
 /** The worker's own texts go only where they belong. */
 function checkSystemReply(run: RunRecord, index: number, message: SentMessage, received: readonly Received[], violations: string[]): void {
   const reply = received.find((r) => r.channel === "passive" && r.message === index);
@@ -301,13 +259,4 @@ function questionOfQuery(run: RunRecord, query: string): boolean {
 
 function isPull(r: Received, run: RunRecord): boolean {
   return r.message !== undefined && run.messages[r.message]?.kind === "one";
-}
-
-function where(r: Received): string {
-  return r.channel === "cs" ? `CS message #${r.csIndex}` : `the reply to message ${r.message}`;
-}
-
-function clip(text: string): string {
-  const flat = JSON.stringify(text);
-  return flat.length > 90 ? `${flat.slice(0, 60)}…${flat.slice(-25)}` : flat;
 }

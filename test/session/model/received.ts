@@ -114,3 +114,14 @@ export function surelyBefore(a: Received, b: Received): boolean {
   if (a.csIndex !== undefined && b.csIndex !== undefined) return a.csIndex < b.csIndex;
   return a.before < b.after;
 }
+
+/** Names a received text for messages: which CS message, or the reply to which message. */
+export function where(r: Received): string {
+  return r.channel === "cs" ? `CS message #${r.csIndex}` : `the reply to message ${r.message}`;
+}
+
+/** A text shortened for messages. */
+export function clip(text: string): string {
+  const flat = JSON.stringify(text);
+  return flat.length > 90 ? `${flat.slice(0, 60)}…${flat.slice(-25)}` : flat;
+}
