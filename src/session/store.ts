@@ -315,14 +315,19 @@ export class SessionStore {
 
   /**
    * Drops everything known about this follower (unsubscribe), leaving only tombstones of the given dedupe keys until
-   * `until`, so WeChat's retries of a message sent just before the unsubscribe are recognised and not asked again.
+   * `until` (and those of an earlier unsubscribe), so WeChat's retries of a message sent just before are not asked again.
    */
   wipe(tombstoneKeys: readonly string[] = [], until = 0): void {
     this.write("DELETE FROM parts");
     this.write("DELETE FROM jobs");
     this.write("DELETE FROM meta");
-    this.write("DELETE FROM tombstones");
-    for (const key of tombstoneKeys) this.write("INSERT INTO tombstones (key, until) VALUES (?, ?)", key, until);
+    // Tombstones of an earlier unsubscribe stay until they expire: those messages' retries may still come.
+    for (const key of tombstoneKeys) {
+      this.write(
+        "INSERT INTO tombstones (key, until) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET until = MAX(until, excluded.until)",
+        key, until,
+      );
+    }
   }
 
   /** Whether this dedupe key belongs to a message forgotten by an unsubscribe (and its retries are still possible). */
