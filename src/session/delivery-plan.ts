@@ -130,6 +130,8 @@ export function takePulledPart(store: SessionStore, jobKey: string, config: Conf
   }
   const next = waiting.find((p) => p.text.trim() !== "");
   if (next === undefined) return undefined;
+  // Earlier parts still on their way by CS come first; the last of them tells the follower to send "1" again.
+  if (parts.some((p) => p.idx < next.idx && (p.via === "cs-queued" || p.via === "cs-sending"))) return undefined;
   store.setPartVia(jobKey, next.idx, "pull", now);
   const more = waiting.some((p) => p.idx > next.idx && p.text.trim() !== "");
   // The last part planned for CS carries its note already; kept for "1" after WeChat refused CS, it gets one note.
