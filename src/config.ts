@@ -7,6 +7,7 @@
  */
 import { log } from "./log";
 import { buildTexts, parseLanguage, TEXT_SETTINGS, type Language, type Texts } from "./texts";
+import { withTappableOne } from "./text/tappable";
 import { DEFAULT_ACCOUNT, accountSettings, readAccountTable, type AccountTable } from "./accounts/accounts";
 
 
@@ -189,12 +190,24 @@ function aesKey(raw: Raw, problems: string[]): string | undefined {
   return value;
 }
 
+/** The texts that ask the follower to reply "1", with that "1" tappable when CONTINUE_LINK is on (the default). */
+function continueLinks(texts: Texts, on: boolean): Texts {
+  if (!on) return texts;
+  return {
+    ...texts,
+    continuePrompt: withTappableOne(texts.continuePrompt),
+    continueLater: withTappableOne(texts.continueLater),
+    moreParts: withTappableOne(texts.moreParts),
+    earlierWaiting: withTappableOne(texts.earlierWaiting),
+  };
+}
+
 /** Every setting an account may give in ACCOUNTS (secrets aside), i.e. every var readConfig reads. */
 export const ACCOUNT_SETTINGS: ReadonlySet<string> = new Set([
   "WECHAT_APP_ID", "WECHAT_API_BASE", "WECHAT_REQUEST_TIMEOUT_MS", "WECHAT_ACCEPT_PLAINTEXT", "DIFY_API_BASE",
   "DIFY_APP_TYPE", "DIFY_INPUTS", "DIFY_IDLE_TIMEOUT_MS", "DIFY_TOTAL_TIMEOUT_MS", "WORKFLOW_OUTPUT_KEY",
   "ENABLE_CUSTOM_MESSAGE", "RETRY_WAIT_TIMEOUT_RATIO", "MAX_CONTINUE_COUNT", "MESSAGE_PART_MAX_BYTES",
-  "MAX_QUEUED_QUESTIONS", "LANGUAGE", ...Object.values(TEXT_SETTINGS),
+  "MAX_QUEUED_QUESTIONS", "LANGUAGE", "CONTINUE_LINK", ...Object.values(TEXT_SETTINGS),
 ]);
 
 /** Reads and validates every setting. Logs each problem once; throws ConfigError only when WECHAT_TOKEN is missing. */
@@ -238,7 +251,7 @@ function readSettings(raw: Raw, account: string): Config {
   return {
     account,
     language,
-    texts: buildTexts(language, raw),
+    texts: continueLinks(buildTexts(language, raw), flag(raw, "CONTINUE_LINK", true, problems)),
     wechat: {
       appId,
       token,

@@ -40,7 +40,15 @@ export class SimulatedFollower {
 
 /** The text the follower saw for a delivery ("" when there was none). */
 export function shownText(result: DeliveryResult): string {
-  return result.reply?.kind === "text" ? result.reply.text : "";
+  return result.reply?.kind === "text" ? asDisplayed(result.reply.text) : "";
+}
+
+/**
+ * A text as WeChat's chat shows it: a link `<a href="…">1</a>` reads as its text (the worker makes the "1" of
+ * "reply 1" tappable with a weixin://bizmsgmenu link).
+ */
+export function asDisplayed(text: string): string {
+  return text.replace(/<a\s[^>]*>([^<]*)<\/a>/g, "$1");
 }
 
 /** Whether WeChat would have accepted the outcome (a 200 with nothing or a well-formed reply). */

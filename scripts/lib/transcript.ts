@@ -3,6 +3,7 @@
  * `[ 0.0s] → 你好`, `[ 7.1s] ← (request 2) echo: 你好`, `[21.3s] ⇠ (customer service) ...`.
  */
 import type { PassiveReply } from "./callback";
+import { asDisplayed } from "./follower";
 import type { DeliveryEvent } from "./deliver";
 
 /** Options of {@link Transcript}. */
@@ -38,7 +39,7 @@ export class Transcript {
 
   /** A customer-service push the follower received. */
   customerService(text: string, at = Date.now()): void {
-    this.line(at, "⇠", `(customer service) ${text}`);
+    this.line(at, "⇠", `(customer service) ${asDisplayed(text)}`);
   }
 
   /** A remark that is not part of the chat (shown indented, after a dot). */
@@ -75,7 +76,7 @@ export class Transcript {
   reply(request: number, reply: PassiveReply, at = Date.now()): void {
     switch (reply.kind) {
       case "none": return this.line(at, "←", `(request ${request}) (no reply)`, false);
-      case "text": return this.line(at, "←", `(request ${request}) ${reply.text}`);
+      case "text": return this.line(at, "←", `(request ${request}) ${asDisplayed(reply.text)}`);
       case "other": return this.line(at, "←", `(request ${request}) (${reply.msgType} reply)`);
       case "invalid":
         return this.line(at, "✗", `(request ${request}) WeChat would refuse this reply: ${reply.problem}; the follower sees "${FAILURE_SHOWN_BY_WECHAT}"`, false);

@@ -11,6 +11,7 @@ import { eventXml, readReply, textMessageXml, wechatPost, wechatVerifyGet, type 
 import { difyAsks, difyCalls, newOpenid } from "../support/dify-calls";
 import { deliverLikeWechat, postOnce } from "../support/wechat-retries";
 import { csTexts, eventually } from "../support/wechat-api-records";
+import { PROMPT } from "../support/follower-texts";
 
 const SHOP = {
   token: "shop-token",
@@ -19,7 +20,6 @@ const SHOP = {
   path: "/wechat/shop",
 } as const;
 const shopOpts: WechatRequestOptions = { ...SHOP, mode: "safe" };
-const PROMPT = "生成答复中，继续等待请回复1";
 const HOLDING_EN = "This one takes a little longer, please wait...";
 
 /** Posts to the shop account and reads its (encrypted) reply. */

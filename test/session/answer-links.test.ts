@@ -8,6 +8,7 @@ import { withoutSignedImages } from "../../src/session/answering";
 import { textMessageXml } from "../support/wechat-fixtures";
 import { newOpenid } from "../support/dify-calls";
 import { deliverLikeWechat, postOnce } from "../support/wechat-retries";
+import { PROMPT } from "../support/follower-texts";
 
 describe("links to an answer's images, in pull mode", () => {
   it("are given with an answer read at once, inside the links' 5 minutes", async () => {
@@ -20,7 +21,7 @@ describe("links to an answer's images, in pull mode", () => {
   it("leave out Dify's signed file URLs from an answer collected later, when they would be dead", async () => {
     const openid = newOpenid("pull-image-late");
     const first = await deliverLikeWechat(textMessageXml({ openid, content: "[delay=16000][files] [answer=这是你要的图]" }));
-    expect(first.reply?.content).toContain("回复1");
+    expect(first.reply?.content).toContain(PROMPT);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const later = await postOnce(textMessageXml({ openid, content: "1" }));
     expect(later.content?.startsWith("这是你要的图")).toBe(true);

@@ -5,8 +5,8 @@ import { newOpenid } from "../support/dify-calls";
 import { postOnce } from "../support/wechat-retries";
 import { csTexts, eventually, failNextSends } from "../support/wechat-api-records";
 import { chineseProse } from "../support/prose";
+import { MORE } from "../support/follower-texts";
 
-const MORE = /\n\n（内容较长，回复1查看后续 \d+\/\d+）$/;
 
 async function hangNextSend(openid: string): Promise<void> {
   await fetch(`${inject("wechatApiUrl")}/__hang`, { method: "POST", body: JSON.stringify({ touser: openid, times: 1 }) });

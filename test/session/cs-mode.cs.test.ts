@@ -6,9 +6,9 @@ import { difyAsks, newOpenid } from "../support/dify-calls";
 import { deliverLikeWechat, postOnce } from "../support/wechat-retries";
 import { csTexts, eventually, expireToken, failNextSends, tokenStats, typingSent } from "../support/wechat-api-records";
 import { chineseProse } from "../support/prose";
+import { MORE } from "../support/follower-texts";
 
 const HOLDING = "内容生成耗时较长，请稍等...";
-const MORE = /\n\n（内容较长，回复1查看后续 \d+\/\d+）$/;
 const utf8 = (s: string) => new TextEncoder().encode(s).length;
 
 describe("customer-service mode: late answers are pushed", () => {

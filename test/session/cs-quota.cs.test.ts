@@ -11,8 +11,8 @@ import { newOpenid } from "../support/dify-calls";
 import { postOnce } from "../support/wechat-retries";
 import { csTexts, eventually } from "../support/wechat-api-records";
 import { chineseProse } from "../support/prose";
+import { MORE } from "../support/follower-texts";
 
-const MORE = /\n\n（内容较长，回复1查看后续 \d+\/\d+）$/;
 const SECOND = "第二个回答的每一句话也必须完整而且按顺序送达关注者。";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const flat = (texts: readonly string[]) => texts.map((t) => t.replace(MORE, "")).join("").replace(/\s/g, "");

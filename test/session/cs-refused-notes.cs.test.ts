@@ -11,9 +11,9 @@ import { newOpenid } from "../support/dify-calls";
 import { postOnce } from "../support/wechat-retries";
 import { csTexts, eventually, failNextSends } from "../support/wechat-api-records";
 import { chineseProse } from "../support/prose";
+import { MORE, MORE_ANYWHERE } from "../support/follower-texts";
 
-const MORE = /\n\n（内容较长，回复1查看后续 \d+\/\d+）$/;
-const NOTE = /回复1查看后续/g;
+const NOTE = MORE_ANYWHERE;
 const utf8 = (s: string) => new TextEncoder().encode(s).length;
 
 describe("parts kept for 1 after WeChat refused CS", () => {

@@ -9,9 +9,9 @@ import { textMessageXml } from "../support/wechat-fixtures";
 import { difyAsks, newOpenid } from "../support/dify-calls";
 import { deliverLikeWechat, postOnce } from "../support/wechat-retries";
 import { csTexts, eventually, failNextSends, typingSent } from "../support/wechat-api-records";
+import { MORE } from "../support/follower-texts";
 
 const HOLDING = "内容生成耗时较长，请稍等...";
-const MORE = /\n\n（内容较长，回复1查看后续 \d+\/\d+）$/;
 const base64 = (text: string): string => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 
 /** Paragraph `n` of a test answer: ~1.45 KB of Chinese sentences, labelled so order can be checked. */

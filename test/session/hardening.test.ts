@@ -12,6 +12,7 @@ import { eventXml, readReply, textMessageXml, wechatPost } from "../support/wech
 import { difyAsks, newOpenid } from "../support/dify-calls";
 import { deliverLikeWechat, postOnce } from "../support/wechat-retries";
 import { eventually } from "../support/wechat-api-records";
+import { PROMPT } from "../support/follower-texts";
 
 const FAILURE = "抱歉，暂时无法回答，请稍后再试。";
 const BUSY = "您已有几个问题正在等待回答，请等回答送达后再提问。";
@@ -55,7 +56,7 @@ describe("an answer waiting for 1", () => {
   it("is kept for 7 days after the question, then removed", async () => {
     const openid = newOpenid("week");
     const first = await deliverLikeWechat(textMessageXml({ openid, content: "[delay=16000] 一周" }));
-    expect(first.reply?.content).toContain("回复1");
+    expect(first.reply?.content).toContain(PROMPT);
     const stub = env.FOLLOWER_SESSION.getByName(openid);
     await eventually(
       () => runInDurableObject(stub, (_i, state) => Number(state.storage.sql.exec("SELECT COUNT(*) AS n FROM parts WHERE via = 'pull-ready'").one().n)),

@@ -1,13 +1,12 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { textMessageXml } from "../support/wechat-fixtures";
+import { messageXml, textMessageXml } from "../support/wechat-fixtures";
 import { difyAsks, newOpenid } from "../support/dify-calls";
 import { deliverLikeWechat, postOnce } from "../support/wechat-retries";
 import { chineseProse } from "../support/prose";
+import { CONTINUE_LATER, MORE, PROMPT } from "../support/follower-texts";
 
-const PROMPT = "生成答复中，继续等待请回复1";
-const MORE = /\n\n（内容较长，回复1查看后续 \d+\/\d+）$/;
 
 describe("pull mode (no customer-service API): late answers are collected with 1", () => {
   it("prompts on the last retry, then hands the answer to a 1 sent while it is still being written", async () => {
@@ -61,8 +60,22 @@ describe("pull mode (no customer-service API): late answers are collected with 1
     const second = await deliverLikeWechat(textMessageXml({ openid, content: "1" }));
     expect(second.reply?.content).toBe(`${PROMPT}（还可等待1次）`);
     const third = await deliverLikeWechat(textMessageXml({ openid, content: "1" }));
-    expect(third.reply?.content).toBe("回答仍在生成中，稍后随时回复1即可查看。");
+    expect(third.reply?.content).toBe(CONTINUE_LATER);
     const fourth = await deliverLikeWechat(textMessageXml({ openid, content: "1" }));
     expect(fourth.reply?.content).toBe("echo: 特别慢");
+  });
+});
+
+describe("a tapped 1", () => {
+  it("arrives with a bizmsgmenuid and is handled like a typed one", async () => {
+    const openid = newOpenid("pull-tapped");
+    const first = await deliverLikeWechat(textMessageXml({ openid, content: "[delay=16000] 点一下" }));
+    expect(first.reply?.content).toContain(PROMPT);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const tapped = messageXml({
+      ToUserName: "gh_test_account", FromUserName: openid, CreateTime: Math.floor(Date.now() / 1000), MsgType: "text",
+      Content: "1", MsgId: `8${Date.now()}`, bizmsgmenuid: "1",
+    });
+    expect((await postOnce(tapped)).content).toBe("echo: 点一下");
   });
 });
