@@ -68,6 +68,9 @@ export class FollowerSession extends DurableObject<AppEnv> {
   /** The follower's openid and its hash for logs, known after the first call (a restart reads it from storage). */
   private openid: string | undefined;
   private userTag = "";
+  /** Whether `openid` is in storage too (an unsubscribe wipes it; the hash in memory stays for logs). */
+  private openidStored = false;
+  private accountName: string | undefined;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -84,9 +87,13 @@ export class FollowerSession extends DurableObject<AppEnv> {
     });
   }
 
-  /** The account this follower belongs to: a follower's object serves one account only (its name says which). */
+  /**
+   * The account this follower belongs to: a follower's object serves one account only (its name says which). Read
+   * from storage once (an alarm after a restart needs it), then kept in memory.
+   */
   private get account(): string {
-    return this.store.meta(ACCOUNT_KEY) ?? DEFAULT_ACCOUNT;
+    this.accountName ??= this.store.meta(ACCOUNT_KEY) ?? DEFAULT_ACCOUNT;
+    return this.accountName;
   }
 
   private get config(): Config {
@@ -98,7 +105,10 @@ export class FollowerSession extends DurableObject<AppEnv> {
    * reply for this request, within the request's time budget.
    */
   async receive(message: InboundMessage, account: string = DEFAULT_ACCOUNT): Promise<CallbackReply> {
-    if (account !== DEFAULT_ACCOUNT && this.store.meta(ACCOUNT_KEY) !== account) this.store.setMeta(ACCOUNT_KEY, account);
+    if (this.account !== account) {
+      this.store.setMeta(ACCOUNT_KEY, account === DEFAULT_ACCOUNT ? undefined : account);
+      this.accountName = account;
+    }
     return withLogFields({ account }, () => this.receiveForAccount(message));
   }
 
@@ -224,6 +234,9 @@ export class FollowerSession extends DurableObject<AppEnv> {
     const window = windowLength(config);
     const retriable = [...this.store.recentKeys(arrivedAt - window), key];
     this.store.wipe(retriable, arrivedAt + window);
+    this.openidStored = false;
+    // Which account the object serves is not the follower's data: it stays, so alarms read the right settings.
+    if (this.account !== DEFAULT_ACCOUNT) this.store.setMeta(ACCOUNT_KEY, this.account);
     void this.armAlarm(arrivedAt + window);
     log.info("follower_forgotten", { user: this.userTag });
     // Not stored: the reply is "" (success), and the tombstone answers its retries.
@@ -370,11 +383,10 @@ export class FollowerSession extends DurableObject<AppEnv> {
 
   /** Keeps the openid in storage (the alarm needs it for CS sends after a restart) and, with its hash, in memory. */
   private async remember(openid: string): Promise<void> {
-    if (this.openid === openid) {
-      if (this.store.meta(OPENID_KEY) === undefined) this.store.setMeta(OPENID_KEY, openid);
-      return;
-    }
+    if (this.openid === openid && this.openidStored) return;
     if (this.store.meta(OPENID_KEY) !== openid) this.store.setMeta(OPENID_KEY, openid);
+    this.openidStored = true;
+    if (this.openid === openid) return;
     this.userTag = await hashOpenid(openid);
     this.openid = openid;
   }

@@ -3,6 +3,7 @@
  * as the answer, and the test reads what the follower got. Also builds the DifyClient the worker would use, for
  * checks of the answer the client folds out of the same bytes.
  */
+import { expect } from "vitest";
 import { inject } from "vitest";
 import { DifyClient } from "../../src/dify/client.js";
 import type { DifyAppKind } from "../../src/dify/types.js";
@@ -72,4 +73,16 @@ export async function clientReplay(name: string, kind: DifyAppKind, apiKey = "ap
 /** A file URL from a recorded stream as the client must resolve it (relative ones against the API base). */
 export function resolvedFileUrl(url: string): string {
   return new URL(url, inject("difyUrl")).toString();
+}
+
+/**
+ * Asks a question Dify answers with the recorded stream `name` and checks the follower got `answer` once, at the start
+ * of the reply (file links may follow), and that the next question continues the stream's conversation.
+ */
+export async function expectAnsweredOnce(name: string, answer: string, conversationId: unknown): Promise<void> {
+  const { openid, reply } = await askWithReplay(name);
+  const text = asFollowerSees(answer);
+  expect(reply.content?.startsWith(text)).toBe(true);
+  expect(reply.content?.split(text)).toHaveLength(2);
+  expect(await followUpConversation(openid)).toBe(conversationId);
 }
