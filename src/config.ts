@@ -50,6 +50,13 @@ export interface Config {
     /** How many questions may wait behind the one being answered before the follower gets the busy text. */
     readonly maxQueuedQuestions: number;
   };
+  /** The live answer page (`<base>/a/<ref>`, src/page/). */
+  readonly page: {
+    /** ANSWER_PAGE: replies that leave part of an answer for later carry a link to its page. */
+    readonly enabled: boolean;
+    /** PUBLIC_BASE_URL (e.g. the custom domain) without a trailing slash; undefined: the callback request's origin. */
+    readonly publicBaseUrl?: string;
+  };
   readonly language: Language;
   /** Follower-visible texts in the chosen language, with overrides applied. */
   readonly texts: Texts;
@@ -71,6 +78,8 @@ export type AppEnv = Env & {
   WECHAT_ACCEPT_PLAINTEXT?: string;
   MAX_QUEUED_QUESTIONS?: string;
   BUSY_MESSAGE?: string;
+  ANSWER_PAGE?: string;
+  PUBLIC_BASE_URL?: string;
 };
 
 /** Thrown when the worker cannot serve at all with the given settings. */
@@ -198,6 +207,7 @@ function continueLinks(texts: Texts, on: boolean): Texts {
     continuePrompt: withTappableOne(texts.continuePrompt),
     continueLater: withTappableOne(texts.continueLater),
     moreParts: withTappableOne(texts.moreParts),
+    moreComing: withTappableOne(texts.moreComing),
     earlierWaiting: withTappableOne(texts.earlierWaiting),
   };
 }
@@ -207,7 +217,7 @@ export const ACCOUNT_SETTINGS: ReadonlySet<string> = new Set([
   "WECHAT_APP_ID", "WECHAT_API_BASE", "WECHAT_REQUEST_TIMEOUT_MS", "WECHAT_ACCEPT_PLAINTEXT", "DIFY_API_BASE",
   "DIFY_APP_TYPE", "DIFY_INPUTS", "DIFY_IDLE_TIMEOUT_MS", "DIFY_TOTAL_TIMEOUT_MS", "WORKFLOW_OUTPUT_KEY",
   "ENABLE_CUSTOM_MESSAGE", "RETRY_WAIT_TIMEOUT_RATIO", "MAX_CONTINUE_COUNT", "MESSAGE_PART_MAX_BYTES",
-  "MAX_QUEUED_QUESTIONS", "LANGUAGE", "CONTINUE_LINK", ...Object.values(TEXT_SETTINGS),
+  "MAX_QUEUED_QUESTIONS", "LANGUAGE", "CONTINUE_LINK", "ANSWER_PAGE", "PUBLIC_BASE_URL", ...Object.values(TEXT_SETTINGS),
 ]);
 
 /** Reads and validates every setting. Logs each problem once; throws ConfigError only when WECHAT_TOKEN is missing. */
@@ -277,8 +287,33 @@ function readSettings(raw: Raw, account: string): Config {
       partMaxBytes: integerIn(raw, "MESSAGE_PART_MAX_BYTES", 256, 2048, DEFAULTS.partMaxBytes, problems),
       maxQueuedQuestions: integerIn(raw, "MAX_QUEUED_QUESTIONS", 0, 20, DEFAULTS.maxQueuedQuestions, problems),
     },
+    page: {
+      enabled: flag(raw, "ANSWER_PAGE", true, problems),
+      publicBaseUrl: publicBaseUrl(raw, problems),
+    },
     problems,
   };
+}
+
+/**
+ * PUBLIC_BASE_URL: where followers reach this worker (the custom domain), as an https origin with an optional path
+ * and no trailing slash. Anything else is reported and ignored (the callback request's origin is used instead).
+ */
+function publicBaseUrl(raw: Raw, problems: string[]): string | undefined {
+  const value = text(raw, "PUBLIC_BASE_URL");
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    problems.push(`PUBLIC_BASE_URL=${JSON.stringify(value)} is not a URL; answer links use the callback's origin`);
+    return undefined;
+  }
+  if (parsed.protocol !== "https:" || parsed.search !== "" || parsed.hash !== "" || parsed.username !== "") {
+    problems.push(`PUBLIC_BASE_URL=${JSON.stringify(value)} must be a plain https:// URL; answer links use the callback's origin`);
+    return undefined;
+  }
+  return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, "");
 }
 
 /** Thrown for an account name ACCOUNTS does not name (or names but could not read). */

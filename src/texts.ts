@@ -16,6 +16,10 @@ export interface Texts {
   readonly continueLater: string;
   /** Appended to a part when more parts wait for "1". `{current}` `{total}` */
   readonly moreParts: string;
+  /** Appended to a part sent while Dify is still writing the rest (how many parts there will be is not known yet). */
+  readonly moreComing: string;
+  /** The words of the link to the answer page (ANSWER_PAGE), e.g. `<a href="https://…/a/…">查看完整回答</a>`. */
+  readonly answerLink: string;
   /** Appended to a reply when an earlier answer still waits for "1" (the follower moved on, or CS was refused). */
   readonly earlierWaiting: string;
   /** Dify failed (error, timeout, unavailable). */
@@ -56,6 +60,8 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     continueCountdown: "（还可等待{remaining}次）",
     continueLater: "回答仍在生成中，稍后随时回复1即可查看。",
     moreParts: "\n\n（内容较长，回复1查看后续 {current}/{total}）",
+    moreComing: "\n\n（回答仍在生成，回复1查看后续）",
+    answerLink: "查看完整回答",
     earlierWaiting: "\n\n（之前的回答还有内容未读，回复1查看）",
     failure: "抱歉，暂时无法回答，请稍后再试。",
     emptyAnswer: "抱歉，这次没有得到回答，请换个说法再试试。",
@@ -74,6 +80,8 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     continueCountdown: " ({remaining} left)",
     continueLater: "The answer is still being written. Reply 1 any time later to read it.",
     moreParts: "\n\n(Long answer: reply 1 for more, {current}/{total})",
+    moreComing: "\n\n(Still writing: reply 1 for more)",
+    answerLink: "Read the whole answer",
     earlierWaiting: "\n\n(An earlier answer is still waiting for you: reply 1 to read it)",
     failure: "Sorry, I can't answer right now. Please try again later.",
     emptyAnswer: "Sorry, no answer came back this time. Please try rephrasing.",
@@ -92,6 +100,8 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     continueCountdown: "（残り{remaining}回）",
     continueLater: "回答はまだ作成中です。後でいつでも1を返信すると確認できます。",
     moreParts: "\n\n（続きは1を返信してください {current}/{total}）",
+    moreComing: "\n\n（回答を作成中です。続きは1を返信してください）",
+    answerLink: "回答全文を見る",
     earlierWaiting: "\n\n（以前の回答がまだ届いていません。1を返信すると確認できます）",
     failure: "申し訳ありません。現在回答できません。しばらくしてからお試しください。",
     emptyAnswer: "申し訳ありません。今回は回答が得られませんでした。言い換えてお試しください。",
@@ -110,6 +120,8 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     continueCountdown: " (restam {remaining})",
     continueLater: "A resposta ainda está sendo escrita. Responda 1 quando quiser para lê-la.",
     moreParts: "\n\n(Resposta longa: responda 1 para ver mais, {current}/{total})",
+    moreComing: "\n\n(Ainda escrevendo: responda 1 para ver mais)",
+    answerLink: "Ver a resposta completa",
     earlierWaiting: "\n\n(Uma resposta anterior ainda espera por você: responda 1 para lê-la)",
     failure: "Desculpe, não consigo responder agora. Tente novamente mais tarde.",
     emptyAnswer: "Desculpe, não veio nenhuma resposta desta vez. Tente reformular.",
@@ -128,6 +140,8 @@ export const TEXT_SETTINGS: Record<keyof Texts, string> = {
   continueLater: "CONTINUE_LATER_MESSAGE",
   moreParts: "MORE_PARTS_MESSAGE",
   earlierWaiting: "EARLIER_ANSWER_MESSAGE",
+  moreComing: "MORE_COMING_MESSAGE",
+  answerLink: "ANSWER_LINK_TEXT",
   failure: "FAILURE_MESSAGE",
   emptyAnswer: "EMPTY_ANSWER_MESSAGE",
   cleared: "CLEAR_MESSAGE",
