@@ -1,5 +1,10 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+import { divertWorkerLogs } from "./test/support/worker-log-file.js";
+
+// The worker's log lines go to test-results/worker-log.ndjson (see that module for why the console is not intercepted).
+divertWorkerLogs();
+import { ownerBindings, type StandInUrls } from "./test/owner/bindings.js";
 
 /**
  * Tests run inside workerd (the Workers runtime) through the workers pool. Outside parties — Dify and WeChat's API —
@@ -10,8 +15,10 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
  * - "cs": customer-service mode (ENABLE_CUSTOM_MESSAGE=true): late answers are pushed. Files named *.cs.test.ts.
  * - "basic", "workflow", "completion": other kinds of Dify app (the stand-in tells them apart by API key).
  */
-const SPECIAL = ["cs", "restart", "basic", "workflow", "completion", "model", "accounts", "cs-workflow"];
-function project(name: string, include: string[], exclude: string[], bindings: Record<string, string>): TestProjectInlineConfiguration {
+const SPECIAL = ["owner", "scripts", "rules", "page", "cs", "restart", "basic", "workflow", "completion", "model", "accounts", "cs-workflow"];
+/** A project's own bindings; a function of the stand-ins' URLs when they must point at them. */
+type Bindings = Record<string, string> | ((urls: StandInUrls) => Record<string, string>);
+function project(name: string, include: string[], exclude: string[], bindings: Bindings): TestProjectInlineConfiguration {
   return {
     plugins: [
       cloudflareTest(({ inject }) => ({
@@ -27,7 +34,11 @@ function project(name: string, include: string[], exclude: string[], bindings: R
             WECHAT_API_BASE: inject<string>("wechatApiUrl"),
             // Above Dify's 10 s ping interval (the stand-in pings as Dify does), short enough for stall tests.
             DIFY_IDLE_TIMEOUT_MS: "11000",
-            ...bindings,
+            // Replies carry no page link here, so their texts read as without the page; the "page" project has it on.
+            ANSWER_PAGE: "false",
+            ...(typeof bindings === "function"
+              ? bindings({ dify: inject<string>("difyUrl"), wechatApi: inject<string>("wechatApiUrl") })
+              : bindings),
           },
         },
       })),
@@ -37,21 +48,34 @@ function project(name: string, include: string[], exclude: string[], bindings: R
       include,
       exclude,
       globalSetup: ["./test/support/global-setup.ts"],
-      // The pull project (most files) runs on its own, after the others: run beside them it has stalled part-way.
-      sequence: { groupOrder: name === "pull" ? 1 : 0 },
       testTimeout: 90_000,
       hookTimeout: 30_000,
+      // Intercepting console stalls whole runs when a Durable Object logs after a file's last test (see above).
+      disableConsoleIntercept: true,
     },
   };
 }
 
 export default defineConfig({
   test: {
-    // The worker logs one JSON line per event; show them only for failing tests.
-    silent: "passed-only",
     projects: [
       project("pull", ["test/**/*.test.ts"], [`test/**/*.{${SPECIAL.join(",")}}.test.ts`], {}),
       project("cs", ["test/**/*.cs.test.ts"], [], { ENABLE_CUSTOM_MESSAGE: "true" }),
+      // The self-check and the alerts (issue 12, part 4): an account per thing they must notice (test/owner/bindings.ts).
+      project("owner", ["test/owner/**/*.owner.test.ts"], [], ownerBindings),
+      // The owner's scripts (doctor, menu, setup) in Node, against the stand-ins and a local worker.
+      {
+        test: {
+          name: "scripts",
+          include: ["test/scripts/**/*.scripts.test.ts"],
+          environment: "node",
+          globalSetup: ["./test/support/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      // The live answer page (ANSWER_PAGE on, as deployed by default): replies carry its link. Files *.page.test.ts.
+      project("page", ["test/**/*.page.test.ts"], [], { ANSWER_PAGE: "true" }),
       // Restart tests abort every Durable Object of their runtime, so they get one of their own (CS mode).
       project("restart", ["test/**/*.restart.test.ts"], [], { ENABLE_CUSTOM_MESSAGE: "true" }),
       // A plain chatbot found through GET /info: no image input, no speech to text, no app secret, English texts.
@@ -71,6 +95,33 @@ export default defineConfig({
         DIFY_API_KEY: "app-completion-key",
         DIFY_APP_TYPE: "completion",
         DIFY_INPUTS: '{"tone":"friendly"}',
+      }),
+      // The owner's tools (test/owner-rules/): keyword replies (good rules and one of each kind of bad one), handoff
+      // with its defaults, 3 questions an hour, two blocked openids; "quiet" turns handoffs off, "desk" is in CS mode
+      // with WeChat's shortest timeout. Both are plaintext-mode accounts with tokens of their own.
+      project("rules", ["test/**/*.rules.test.ts"], [], {
+        KEYWORD_REPLIES: JSON.stringify([
+          { keyword: "营业时间", reply: "每天 9:00–18:00" },
+          { match: "contains", keyword: "Refund", reply: "Refunds: open the order page." },
+          { match: "regex", keyword: "^订单\\s*\\d{6,}$", reply: "订单查询请登录官网。" },
+          { match: "regex", keyword: "(a+)+$", reply: "never: exponential" },
+          { match: "regex", keyword: "([", reply: "never: does not compile" },
+          { match: "shout", keyword: "HEY", reply: "never: no such match" },
+          { match: "regex", keyword: ".*a.*b.*c.*d", reply: "never: too many repeats" },
+          { keyword: "营业时间", reply: "never: an earlier rule matches first" },
+          { match: "contains", keyword: "营业", reply: "我们正在营业。" },
+          { match: "regex", keyword: "^hello\\b", reply: "Hi there!" },
+          { keyword: "MENU_HOURS", reply: "每天 9:00–18:00（菜单）" },
+        ]),
+        RATE_LIMIT_PER_HOUR: "3",
+        BLOCKED_OPENIDS: "o_blocked_rules_1, o_blocked_rules_2",
+        ACCOUNTS: JSON.stringify({
+          quiet: { WECHAT_APP_ID: "wx0000000000009e17", HANDOFF_KEYWORDS: "" },
+          desk: { WECHAT_APP_ID: "wx000000000000de5c", ENABLE_CUSTOM_MESSAGE: "true", WECHAT_REQUEST_TIMEOUT_MS: "500" },
+        }),
+        QUIET_WECHAT_TOKEN: "quiet-token",
+        DESK_WECHAT_TOKEN: "desk-token",
+        DESK_WECHAT_APP_SECRET: "desk-app-secret",
       }),
       // Several accounts in one deployment: the default one (the settings above, pull mode) plus "shop" (CS mode,
       // English, its own token, key, secret and Dify app), "clinic" (no token of its own: not servable), and ACCOUNTS
