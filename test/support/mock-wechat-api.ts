@@ -12,12 +12,14 @@
  * API endpoints:
  * | endpoint                               | behaviour                                                                 |
  * |----------------------------------------|---------------------------------------------------------------------------|
- * | `POST /cgi-bin/stable_token`           | normal mode: the appid's current token (a new one within 5 min of expiry); `force_refresh: true`: a new token, the old one dies at once. Empty secret 41004, secret `wrong-secret` 40125, appid starting `wx-ip-blocked` 40164 |
+ * | `POST /cgi-bin/stable_token`           | normal mode: the appid's current token (a new one within 5 min of expiry); `force_refresh: true`: a new token, the old one dies at once. Empty secret 41004, secret `wrong-secret` 40125, appid starting `wx-ip-blocked` 40164 (WeChat's text: `invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: …`), appid starting `wx-unknown` 40013 `invalid appid` |
  * | `GET /cgi-bin/token`                   | always a new token; older ones stay valid (WeChat's overlap)              |
  * | `POST /cgi-bin/message/custom/send`    | checks the token (40001 unknown, 42001 expired), text over 2048 UTF-8 bytes 45002, image media_id unknown 40007; records the body per touser |
  * | `POST /cgi-bin/message/custom/typing`  | checks the token; records the command per touser                         |
  * | `GET /cgi-bin/media/get?media_id=`     | ids `voice-*`: AMR bytes (audio/amr); `image-*`: a 1x1 PNG; `video-*`: JSON {video_url}; uploaded ids: their bytes; others: 40007 (text/plain, as WeChat does) |
  * | `POST /cgi-bin/media/upload?type=image`| multipart field `media` -> {type, media_id, created_at}; the file is kept for media/get |
+| `POST /cgi-bin/menu/create`, `GET /cgi-bin/menu/get`, `GET /cgi-bin/menu/delete` | the appid's custom menu, checked as WeChat checks it (./wechat-api/menu.ts) |
+| `POST /cgi-bin/webhook/send?key=`      | a WeCom group robot, for alerts (./wechat-api/webhooks.ts)                |
  *
  * Control endpoints for tests:
  * | endpoint                                   | effect                                                                |
@@ -31,12 +33,15 @@
  * | `POST /__token-ttl {appid, seconds}`       | tokens issued to appid from now on live `seconds` (default 7200)      |
  * | `GET /__stats?appid=APPID`                 | {stableTokenFetches, forcedRefreshes, tokenFetches, currentToken} for appid |
  * | `GET /__media?id=MEDIA_ID`                 | {filename, contentType, size} of an uploaded file, or 404             |
+| `POST /__webhook/NAME`, `GET /__webhook/NAME` | a plain JSON webhook receiver (the owner's own endpoint) and what NAME received (./wechat-api/webhooks.ts) |
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { keepConnectionsOpen } from "./keep-alive.js";
 import type { MockServer } from "./mock-dify.js";
+import { MenuApi } from "./wechat-api/menu.js";
+import { WebhookRecords } from "./wechat-api/webhooks.js";
 
 /** Token bookkeeping of one appid, as `GET /__stats` reports it. */
 export interface MockTokenStats {
@@ -113,6 +118,8 @@ export async function startMockWechatApi(): Promise<MockServer> {
   const failures = new Map<string, InjectedFailure[]>();
   const hangs = new Map<string, { remaining: number; mode: "headers" | "body" }>();
   const media = new Map<string, StoredMedia>();
+  const webhooks = new WebhookRecords();
+  const menu = new MenuApi((res, errcode, errmsg) => wechatError(res, errcode, errmsg), (res, body) => sendJson(res, body));
 
   const app = (appid: string): AppState => {
     let state = apps.get(appid);
@@ -142,6 +149,9 @@ export async function startMockWechatApi(): Promise<MockServer> {
     return false;
   };
 
+  /** The appid whose token the request carries (once checkToken has accepted it). */
+  const appidOf = (url: URL): string => tokenAppids.get(url.searchParams.get("access_token") ?? "") ?? "";
+
   /** Consumes one injected failure for touser/api; answers it and returns true if there was one. */
   const injectedFailure = (touser: string, api: "send" | "typing", res: ServerResponse): boolean => {
     const list = failures.get(touser) ?? [];
@@ -163,6 +173,11 @@ export async function startMockWechatApi(): Promise<MockServer> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const raw = await readBody(req);
     const user = url.searchParams.get("user") ?? "";
+    if (url.pathname.startsWith("/__webhook/")) {
+      const name = decodeURIComponent(url.pathname.slice("/__webhook/".length));
+      if (req.method === "GET") return sendJson(res, webhooks.list(name));
+      return webhooks.generic(name, raw, res);
+    }
     switch (`${req.method ?? "GET"} ${url.pathname}`) {
       case "GET /__sent": return sendJson(res, sent.get(user) ?? []);
       case "GET /__sent-appids": return sendJson(res, sentVia.get(user) ?? []);
@@ -207,6 +222,10 @@ export async function startMockWechatApi(): Promise<MockServer> {
       case "POST /cgi-bin/message/custom/typing": return customTyping(url, parseJson(raw), res);
       case "GET /cgi-bin/media/get": return mediaGet(url, res);
       case "POST /cgi-bin/media/upload": return mediaUpload(url, req, raw, res);
+      case "POST /cgi-bin/menu/create": return checkToken(url, res) ? menu.create(appidOf(url), raw, res) : undefined;
+      case "GET /cgi-bin/menu/get": return checkToken(url, res) ? menu.get(appidOf(url), res) : undefined;
+      case "GET /cgi-bin/menu/delete": return checkToken(url, res) ? menu.delete(appidOf(url), res) : undefined;
+      case "POST /cgi-bin/webhook/send": return webhooks.wecom(url, raw, res);
       default: return sendJson(res, { errcode: 40004, errmsg: `no such API ${url.pathname}` }, 404);
     }
   }
@@ -215,7 +234,8 @@ export async function startMockWechatApi(): Promise<MockServer> {
     if (appid === "") wechatError(res, 41002, "appid missing");
     else if (secret === "") wechatError(res, 41004, "appsecret missing");
     else if (secret === "wrong-secret") wechatError(res, 40125, "invalid appsecret");
-    else if (appid.startsWith("wx-ip-blocked")) wechatError(res, 40164, "invalid ip 203.0.113.7, not in whitelist");
+    else if (appid.startsWith("wx-ip-blocked")) wechatError(res, 40164, "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist");
+    else if (appid.startsWith("wx-unknown")) wechatError(res, 40013, "invalid appid");
     else return false;
     return true;
   }
