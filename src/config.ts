@@ -57,12 +57,22 @@ export interface Config {
     /** PUBLIC_BASE_URL (e.g. the custom domain) without a trailing slash; undefined: the callback request's origin. */
     readonly publicBaseUrl?: string;
   };
+  /** Where the owner hears of problems the worker meets (src/owner/alert-ledger.ts). */
+  readonly alerts: {
+    /** ALERT_WEBHOOK_URL; undefined: no alerts. It may hold a key (WeCom's robots): never log or show it. */
+    readonly webhookUrl?: string;
+    /** ALERT_WEBHOOK_FORMAT: `json` (our own body) or `wecom` (a WeCom group robot's text message). */
+    readonly format: AlertFormat;
+  };
   readonly language: Language;
   /** Follower-visible texts in the chosen language, with overrides applied. */
   readonly texts: Texts;
   /** Problems found while reading the settings, one line each (already logged). */
   readonly problems: readonly string[];
 }
+
+/** How alerts are posted: our own JSON body, or a WeCom group robot's text message. */
+export type AlertFormat = "json" | "wecom";
 
 /** The environment as the worker receives it: generated bindings plus the optional secrets. */
 export type AppEnv = Env & {
@@ -80,6 +90,8 @@ export type AppEnv = Env & {
   BUSY_MESSAGE?: string;
   ANSWER_PAGE?: string;
   PUBLIC_BASE_URL?: string;
+  ALERT_WEBHOOK_URL?: string;
+  ALERT_WEBHOOK_FORMAT?: string;
 };
 
 /** Thrown when the worker cannot serve at all with the given settings. */
@@ -217,7 +229,8 @@ export const ACCOUNT_SETTINGS: ReadonlySet<string> = new Set([
   "WECHAT_APP_ID", "WECHAT_API_BASE", "WECHAT_REQUEST_TIMEOUT_MS", "WECHAT_ACCEPT_PLAINTEXT", "DIFY_API_BASE",
   "DIFY_APP_TYPE", "DIFY_INPUTS", "DIFY_IDLE_TIMEOUT_MS", "DIFY_TOTAL_TIMEOUT_MS", "WORKFLOW_OUTPUT_KEY",
   "ENABLE_CUSTOM_MESSAGE", "RETRY_WAIT_TIMEOUT_RATIO", "MAX_CONTINUE_COUNT", "MESSAGE_PART_MAX_BYTES",
-  "MAX_QUEUED_QUESTIONS", "LANGUAGE", "CONTINUE_LINK", "ANSWER_PAGE", "PUBLIC_BASE_URL", ...Object.values(TEXT_SETTINGS),
+  "MAX_QUEUED_QUESTIONS", "LANGUAGE", "CONTINUE_LINK", "ANSWER_PAGE", "PUBLIC_BASE_URL", "ALERT_WEBHOOK_URL",
+  "ALERT_WEBHOOK_FORMAT", ...Object.values(TEXT_SETTINGS),
 ]);
 
 /** Reads and validates every setting. Logs each problem once; throws ConfigError only when WECHAT_TOKEN is missing. */
@@ -291,6 +304,7 @@ function readSettings(raw: Raw, account: string): Config {
       enabled: flag(raw, "ANSWER_PAGE", true, problems),
       publicBaseUrl: publicBaseUrl(raw, problems),
     },
+    alerts: alertSettings(raw, problems),
     problems,
   };
 }
@@ -314,6 +328,31 @@ function publicBaseUrl(raw: Raw, problems: string[]): string | undefined {
     return undefined;
   }
   return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, "");
+}
+
+/**
+ * ALERT_WEBHOOK_URL and ALERT_WEBHOOK_FORMAT. The URL may carry a key (a WeCom robot's `?key=`), so problems never
+ * quote it; plain http:// is refused except to this machine (the local stand-ins).
+ */
+function alertSettings(raw: Raw, problems: string[]): Config["alerts"] {
+  const value = text(raw, "ALERT_WEBHOOK_URL");
+  const formatValue = text(raw, "ALERT_WEBHOOK_FORMAT")?.toLowerCase() ?? "json";
+  let format: AlertFormat = "json";
+  if (formatValue === "wecom") format = "wecom";
+  else if (formatValue !== "json") problems.push(`ALERT_WEBHOOK_FORMAT=${JSON.stringify(formatValue)} is not json or wecom; using json`);
+  if (value === undefined) return { format };
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(value);
+  } catch {
+    parsed = undefined;
+  }
+  const local = parsed !== undefined && ["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname);
+  if (parsed === undefined || !(parsed.protocol === "https:" || (parsed.protocol === "http:" && local))) {
+    problems.push("ALERT_WEBHOOK_URL is not an https:// URL: no alerts are posted");
+    return { format };
+  }
+  return { webhookUrl: value, format };
 }
 
 /** Thrown for an account name ACCOUNTS does not name (or names but could not read). */

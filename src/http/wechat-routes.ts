@@ -10,6 +10,7 @@ import { encryptReplyXml, textReplyXml } from "../wechat/reply";
 import { isFreshTimestamp } from "../wechat/freshness";
 import { isValidSignature } from "../wechat/signature";
 import { acceptCallback, type AcceptedCallback } from "./inbound";
+import { healthRoutes } from "./health-route";
 
 type AppContext = Context<{ Bindings: AppEnv }>;
 
@@ -96,6 +97,8 @@ const forAccount = (c: AppContext, account: string, handle: (c: AppContext, acco
 /** The `/wechat` routes: the default account at `/wechat`, each account ACCOUNTS names at `/wechat/<name>`. */
 export const wechatRoutes = new Hono<{ Bindings: AppEnv }>();
 
+// The self-check first: `/:account` would otherwise take `/health` for an account's name.
+wechatRoutes.route("/", healthRoutes);
 wechatRoutes.get("/", (c) => forAccount(c, DEFAULT_ACCOUNT, verify));
 wechatRoutes.post("/", (c) => forAccount(c, DEFAULT_ACCOUNT, callback));
 wechatRoutes.get("/:account", (c) => forAccount(c, c.req.param("account"), verify));
