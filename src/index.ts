@@ -7,6 +7,7 @@ import { wechatRoutes } from "./http/wechat-routes";
 
 export { FollowerSession } from "./session/follower-session";
 export { AccessTokenStore } from "./session/access-token-store";
+export { AnswerRefs } from "./page/answer-ref-index";
 
 const app = new Hono<{ Bindings: AppEnv }>();
 
