@@ -9,6 +9,7 @@ import { log } from "./log";
 import { buildTexts, parseLanguage, TEXT_SETTINGS, type Language, type Texts } from "./texts";
 import { withTappableOne } from "./text/tappable";
 import { DEFAULT_ACCOUNT, accountSettings, readAccountTable, type AccountTable } from "./accounts/accounts";
+import { readOwnerRules, type OwnerRules } from "./owner-rules";
 
 
 export type { DifyAppKind } from "./dify";
@@ -57,6 +58,8 @@ export interface Config {
     /** PUBLIC_BASE_URL (e.g. the custom domain) without a trailing slash; undefined: the callback request's origin. */
     readonly publicBaseUrl?: string;
   };
+  /** The owner's tools (src/owner-rules/): keyword replies, handoff to human staff, rate limit, blocklist. */
+  readonly ownerRules: OwnerRules;
   /** Where the owner hears of problems the worker meets (src/owner/alert-ledger.ts). */
   readonly alerts: {
     /** ALERT_WEBHOOK_URL; undefined: no alerts. It may hold a key (WeCom's robots): never log or show it. */
@@ -90,6 +93,11 @@ export type AppEnv = Env & {
   BUSY_MESSAGE?: string;
   ANSWER_PAGE?: string;
   PUBLIC_BASE_URL?: string;
+  KEYWORD_REPLIES?: string;
+  HANDOFF_KEYWORDS?: string;
+  HANDOFF_MINUTES?: string;
+  RATE_LIMIT_PER_HOUR?: string;
+  BLOCKED_OPENIDS?: string;
   ALERT_WEBHOOK_URL?: string;
   ALERT_WEBHOOK_FORMAT?: string;
 };
@@ -109,6 +117,8 @@ const DEFAULTS = {
   totalTimeoutMs: 600_000,
   partMaxBytes: 2048,
   maxQueuedQuestions: 3,
+  handoffMinutes: 30,
+  rateLimitPerHour: 60,
 } as const;
 
 type Raw = Record<string, string | undefined>;
@@ -229,6 +239,7 @@ export const ACCOUNT_SETTINGS: ReadonlySet<string> = new Set([
   "WECHAT_APP_ID", "WECHAT_API_BASE", "WECHAT_REQUEST_TIMEOUT_MS", "WECHAT_ACCEPT_PLAINTEXT", "DIFY_API_BASE",
   "DIFY_APP_TYPE", "DIFY_INPUTS", "DIFY_IDLE_TIMEOUT_MS", "DIFY_TOTAL_TIMEOUT_MS", "WORKFLOW_OUTPUT_KEY",
   "ENABLE_CUSTOM_MESSAGE", "RETRY_WAIT_TIMEOUT_RATIO", "MAX_CONTINUE_COUNT", "MESSAGE_PART_MAX_BYTES",
+  "KEYWORD_REPLIES", "HANDOFF_KEYWORDS", "HANDOFF_MINUTES", "RATE_LIMIT_PER_HOUR", "BLOCKED_OPENIDS",
   "MAX_QUEUED_QUESTIONS", "LANGUAGE", "CONTINUE_LINK", "ANSWER_PAGE", "PUBLIC_BASE_URL", "ALERT_WEBHOOK_URL",
   "ALERT_WEBHOOK_FORMAT", ...Object.values(TEXT_SETTINGS),
 ]);
@@ -304,6 +315,10 @@ function readSettings(raw: Raw, account: string): Config {
       enabled: flag(raw, "ANSWER_PAGE", true, problems),
       publicBaseUrl: publicBaseUrl(raw, problems),
     },
+    ownerRules: readOwnerRules(raw, {
+      handoffMinutes: integerIn(raw, "HANDOFF_MINUTES", 1, 1440, DEFAULTS.handoffMinutes, problems),
+      rateLimitPerHour: integerIn(raw, "RATE_LIMIT_PER_HOUR", 0, 100_000, DEFAULTS.rateLimitPerHour, problems),
+    }, problems),
     alerts: alertSettings(raw, problems),
     problems,
   };

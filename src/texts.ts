@@ -42,6 +42,10 @@ export interface Texts {
   readonly locationQuery: string;
   /** A question refused because MAX_QUEUED_QUESTIONS others already wait to be answered. */
   readonly busy: string;
+  /** A question refused because the follower asked RATE_LIMIT_PER_HOUR questions in the last hour. */
+  readonly rateLimited: string;
+  /** The reply to `/bot`: the follower is back with the bot after a handoff to human staff. */
+  readonly botBack: string;
   /** Reply to a subscribe event; empty means "let the Dify app greet". */
   readonly welcome: string;
 }
@@ -69,6 +73,8 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     unsupported: "暂不支持这种消息，请发送文字。",
     voiceNotUnderstood: "抱歉，没能听清这条语音，请发送文字。",
     busy: "您已有几个问题正在等待回答，请等回答送达后再提问。",
+    rateLimited: "您这一小时内的提问次数已达上限，请稍后再来。",
+    botBack: "已切换回智能助手，请直接提问。",
   },
   en_US: {
     imageQuery: "Please look at this image.",
@@ -89,6 +95,8 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     unsupported: "Sorry, this kind of message isn't supported yet. Please send text.",
     voiceNotUnderstood: "Sorry, I couldn't make out that voice message. Please type it.",
     busy: "You have several questions waiting already. Please wait for the answers before asking more.",
+    rateLimited: "You have asked a lot of questions this hour. Please try again a little later.",
+    botBack: "You're back with the assistant. Ask away.",
   },
   ja_JP: {
     imageQuery: "この画像を見てください。",
@@ -109,6 +117,8 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     unsupported: "このメッセージ形式にはまだ対応していません。テキストで送信してください。",
     voiceNotUnderstood: "申し訳ありません。音声を聞き取れませんでした。テキストで送信してください。",
     busy: "回答待ちの質問がすでにいくつかあります。回答が届いてから次の質問をお送りください。",
+    rateLimited: "この1時間の質問数が上限に達しました。しばらくしてからもう一度お試しください。",
+    botBack: "自動応答に戻りました。ご質問をどうぞ。",
   },
   pt_BR: {
     imageQuery: "Veja esta imagem, por favor.",
@@ -129,6 +139,8 @@ const BUILT_IN: Record<Language, Omit<Texts, "welcome">> = {
     unsupported: "Desculpe, este tipo de mensagem ainda não é suportado. Envie texto.",
     voiceNotUnderstood: "Desculpe, não entendi a mensagem de voz. Por favor, digite.",
     busy: "Você já tem algumas perguntas aguardando resposta. Espere as respostas chegarem antes de enviar outras.",
+    rateLimited: "Você fez muitas perguntas nesta última hora. Tente novamente daqui a pouco.",
+    botBack: "Você voltou a falar com o assistente. Pode perguntar.",
   },
 };
 
@@ -148,6 +160,8 @@ export const TEXT_SETTINGS: Record<keyof Texts, string> = {
   unsupported: "UNSUPPORTED_MESSAGE",
   voiceNotUnderstood: "VOICE_NOT_UNDERSTOOD_MESSAGE",
   busy: "BUSY_MESSAGE",
+  rateLimited: "RATE_LIMITED_MESSAGE",
+  botBack: "BOT_BACK_MESSAGE",
   imageQuery: "IMAGE_QUERY",
   subscribeQuery: "SUBSCRIBE_QUERY",
   linkQuery: "LINK_QUERY",
