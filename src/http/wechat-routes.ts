@@ -5,8 +5,8 @@
 import { Hono, type Context } from "hono";
 import { ConfigError, UnknownAccountError, configFor, type AppEnv, type Config } from "../config";
 import { DEFAULT_ACCOUNT, followerObjectName } from "../accounts";
-import { describeError, log, withLogFields } from "../log";
-import { encryptReplyXml, textReplyXml } from "../wechat/reply";
+import { describeError, hashOpenid, log, withLogFields } from "../log";
+import { encryptReplyXml, passiveReplyXml } from "../wechat/reply";
 import { isFreshTimestamp } from "../wechat/freshness";
 import { isValidSignature } from "../wechat/signature";
 import { acceptCallback, type AcceptedCallback } from "./inbound";
@@ -32,11 +32,11 @@ function randomNonce(): string {
   return String(crypto.getRandomValues(new Uint32Array(1))[0]);
 }
 
-/** Builds the HTTP answer for a passive reply text ("" = `success`, nothing shown). */
+/** Builds the HTTP answer for a passive reply text ("" = `success`, nothing shown; TRANSFER_REPLY: to the staff). */
 async function passiveResponse(c: AppContext, config: Config, callback: AcceptedCallback, text: string): Promise<Response> {
   if (text === "") return c.text("success");
   const nowSeconds = Math.floor(Date.now() / 1000);
-  const xml = textReplyXml(callback.message, text, nowSeconds);
+  const xml = passiveReplyXml(callback.message, text, nowSeconds);
   if (!callback.cipher) return c.body(xml, 200, { "content-type": "application/xml; charset=utf-8" });
   const sealed = await encryptReplyXml(callback.cipher, config.wechat.token, xml, nowSeconds, randomNonce());
   return c.body(sealed, 200, { "content-type": "application/xml; charset=utf-8" });
@@ -86,6 +86,11 @@ async function callback(c: AppContext, account: string): Promise<Response> {
   if (!accepted.ok) {
     log.warn("callback_refused", { status: accepted.status, reason: accepted.reason });
     return c.text(accepted.status === 500 ? "not configured" : "refused", accepted.status);
+  }
+  if (config.ownerRules.blockedOpenids.has(accepted.message.fromUser)) {
+    // BLOCKED_OPENIDS: acknowledged, and nothing reaches the follower's object (no row, no Dify call).
+    log.info("blocked", { user: await hashOpenid(accepted.message.fromUser) });
+    return c.text("success");
   }
   return passiveResponse(c, config, accepted, await askSession(c.env, accepted, config));
 }
