@@ -29,6 +29,8 @@ import { ChangeSignal } from "./change-signal";
 import { CS_BUDGET_AFTER_EVENT, CS_BUDGET_AFTER_MESSAGE, planUndecidedParts, resetCsBudget } from "./delivery-plan";
 import { csRetryAt, csNotBefore, leaveQueuedForPull, sendQueuedParts, type SendOutcome } from "./cs-sender";
 import { workFor, type Work } from "./intake";
+import { RATE_WINDOW_MS, endHandoff, isHandedOff, overRateLimit, startHandoff } from "../owner-rules";
+import { TRANSFER_REPLY } from "../wechat/reply";
 import { replyIfReady, replyInTime, type ReplyContext } from "./replies";
 import { logSettledMessages } from "./summary-log";
 import { SubrequestMeter } from "./subrequests";
@@ -183,7 +185,9 @@ export class FollowerSession extends DurableObject<AppEnv> {
 
   /** Records a new message and decides its work. */
   private admit(message: InboundMessage, key: string, arrivedAt: number, config: Config): Job {
-    let work = workFor(message, config.texts, () => this.collectable().length > 0);
+    const owner = config.ownerRules;
+    const handedOff = isHandedOff(this.store, owner.handoff, arrivedAt);
+    let work = workFor(message, config.texts, () => this.collectable().length > 0, { rules: owner, handedOff });
     // WeChat resets the follower's CS quota on each of their acts and counts every send after it, so parts still
     // queued (or under way) from earlier plans use up the new quota too.
     const unsent = () => this.store.partsWith("cs-queued").length + this.store.partsWith("cs-sending").length;
@@ -191,6 +195,10 @@ export class FollowerSession extends DurableObject<AppEnv> {
       if (["subscribe", "scan", "click"].includes(message.event)) resetCsBudget(this.store, CS_BUDGET_AFTER_EVENT - unsent());
     } else {
       resetCsBudget(this.store, CS_BUDGET_AFTER_MESSAGE - unsent());
+    }
+    if (work.do === "ask" && overRateLimit(owner.rateLimitPerHour, () => this.store.questionsSince(arrivedAt - RATE_WINDOW_MS))) {
+      log.warn("rate_limited", { user: this.userTag, key: this.logKey(key), limit: owner.rateLimitPerHour });
+      work = { do: "reply", text: config.texts.rateLimited };
     }
     const waiting = work.do === "ask" ? this.store.unfinished().length : 0;
     if (waiting > config.delivery.maxQueuedQuestions) {
@@ -222,6 +230,14 @@ export class FollowerSession extends DurableObject<AppEnv> {
         return this.forget(key, arrivedAt, config);
       case "reply":
         return this.store.insertJob({ ...base, kind: "instant", status: "done", passiveReply: work.text });
+      case "handoff":
+        // The staff answer from here on: what the bot had not delivered yet is dropped, the answer being written too.
+        this.running?.abort.abort();
+        log.info("handed_off", { user: this.userTag, key: this.logKey(key), dropped: startHandoff(this.store, arrivedAt) });
+        return this.store.insertJob({ ...base, kind: "instant", status: "done", passiveReply: TRANSFER_REPLY });
+      case "bot":
+        endHandoff(this.store);
+        return this.store.insertJob({ ...base, kind: "instant", status: "done", passiveReply: config.texts.botBack });
     }
   }
 

@@ -346,6 +346,25 @@ export class SessionStore {
   recentKeys(since: number): string[] {
     return this.run("SELECT key FROM jobs WHERE first_seen >= ?", since).map((row) => String(row.key));
   }
+
+  /** How many questions (ask jobs) arrived at or after `since`: what the follower's rate limit counts. */
+  questionsSince(since: number): number {
+    const row = this.run("SELECT COUNT(*) AS n FROM jobs INDEXED BY jobs_by_first_seen WHERE first_seen >= ? AND kind = 'ask'", since)[0];
+    return Number(row?.n ?? 0);
+  }
+
+  /**
+   * Gives up every answer the follower has not received (human staff took over): questions still queued or being
+   * answered end without (another) Dify call, and parts not delivered yet are dropped; a part being sent right now
+   * is left to its send. Returns how many questions were ended.
+   */
+  dropUndelivered(now: number): number {
+    this.write("DELETE FROM parts WHERE via IS NULL OR via IN ('cs-queued', 'pull-ready')");
+    return this.run(
+      "UPDATE jobs SET status = 'done', finished_at = ?, error = ? WHERE status IN ('queued', 'running') RETURNING key",
+      now, JSON.stringify({ error: "handed_off" }),
+    ).length;
+  }
 }
 
 type UpdatableField =
