@@ -8,6 +8,7 @@ import { withLogFields } from "../log";
 import { DEFAULT_ACCOUNT, tokenStoreName } from "../accounts";
 import { fetchStableToken, type StableToken } from "../wechat/access-token";
 import { WechatApiError } from "../wechat/api-errors";
+import { AlertLedger, type DifyOutcome } from "../owner";
 
 /** The name of the default account's instance (see tokenStoreName in src/accounts for the others). */
 export const ACCESS_TOKEN_STORE_NAME = tokenStoreName(DEFAULT_ACCOUNT);
@@ -34,6 +35,8 @@ export class AccessTokenStore extends DurableObject<Env> {
   #forceFailed: { token: string | undefined; at: number; error: unknown } | undefined;
   /** The account whose AppID and secret this store uses (one store per account: tokenStoreName). */
   #account: string = DEFAULT_ACCOUNT;
+  /** The account's alert record (src/owner/alert-ledger.ts): a failed stable_token call may be one to tell. */
+  readonly #alerts = new AlertLedger(this.ctx.storage.kv, { waitUntil: (promise) => this.ctx.waitUntil(promise) });
 
   /** Loads the cached token; SQLite-backed storage reads synchronously, so no input gate is needed. */
   constructor(ctx: DurableObjectState, env: Env) {
@@ -52,6 +55,14 @@ export class AccessTokenStore extends DurableObject<Env> {
   async getToken(rejected?: string, account: string = DEFAULT_ACCOUNT): Promise<string> {
     this.#account = account;
     return withLogFields({ account }, () => this.#getToken(rejected));
+  }
+
+  /**
+   * How a follower's Dify call ended, for the account's alerts (src/owner/dify-watch.ts reports it; nobody awaits
+   * it). Returns the failure streak.
+   */
+  async noteDifyOutcome(account: string, outcome: DifyOutcome): Promise<number> {
+    return withLogFields({ account }, () => this.#alerts.noteDify(configFor(this.env, account), outcome));
   }
 
   async #getToken(rejected: string | undefined): Promise<string> {
@@ -97,6 +108,7 @@ export class AccessTokenStore extends DurableObject<Env> {
       },
       (error: unknown) => {
         if (force) this.#forceFailed = { token: refusedToken, at: Date.now(), error };
+        this.#alerts.noteWechatError(configFor(this.env, this.#account), error);
         throw error;
       },
     );

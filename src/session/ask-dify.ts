@@ -15,6 +15,7 @@ import {
 } from "../dify";
 import type { WechatApiClient } from "../wechat/api-client";
 import { log } from "../log";
+import { watchDify } from "../owner/dify-watch";
 import { markdownImageUrls } from "../text/markdown";
 import { isRemoteImageFailure, uploadedImages, withImages } from "./question-images";
 import type { Work } from "./intake";
@@ -114,6 +115,11 @@ export const BUSY_RETRY_DELAY_MS = 1500;
  * VoiceNotUnderstoodError.
  */
 export async function askDify(work: AskWork, deps: AskDeps): Promise<DifyAnswer> {
+  // How it ended goes to the account's alerts (a refused key, Dify failing again and again); never awaited there.
+  return watchDify(deps.config, () => askOnce(work, deps));
+}
+
+async function askOnce(work: AskWork, deps: AskDeps): Promise<DifyAnswer> {
   const kind = await resolveAppKind(deps.config, deps.dify);
   const query = await transcribe(work, deps);
   const parameters = work.files && work.files.length > 0 ? await appParameters(deps.config, deps.dify) : undefined;
