@@ -35,6 +35,26 @@ export function answerEventStream(
     closed = true;
     if (timer !== undefined) clearInterval(timer);
   };
+  /** The updates of the whole lines that `text` completes (only `text` is searched for line ends). */
+  const readLines = (text: string): PageUpdate[] => {
+    const end = text.lastIndexOf("\n");
+    if (end === -1) {
+      partial.push(text);
+      return [];
+    }
+    partial.push(text.slice(0, end));
+    const lines = partial.join("").split("\n");
+    partial.length = 0;
+    partial.push(text.slice(end + 1));
+    const updates: PageUpdate[] = [];
+    for (const line of lines) {
+      const update = toUpdate(answer, parseEvent(line));
+      if (update === undefined) continue;
+      addTo(updates, update);
+      if (update.done === true) break;
+    }
+    return updates;
+  };
   return new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(encoder.encode(`retry: ${options.retryMs ?? 3000}\n\n`));
@@ -44,47 +64,32 @@ export function answerEventStream(
         controller.enqueue(encoder.encode(": still writing\n\n"));
       }, Math.max(50, Math.floor(keepAliveMs / 3)));
     },
+    // Reads until it has something to send: a pull that returned without enqueuing would not be called again.
     async pull(controller) {
-      let chunk: ReadableStreamReadResult<string>;
-      try {
-        chunk = await reader.read();
-      } catch {
-        // The object went away mid-feed (a restart): end here; EventSource reconnects and gets a fresh snapshot.
-        chunk = { done: true, value: undefined };
-      }
-      if (closed) return;
-      if (chunk.done) {
-        stop();
-        controller.close();
-        return;
-      }
-      // Only the new chunk is searched for line ends, so a long line arriving in many chunks is read once.
-      const end = chunk.value.lastIndexOf("\n");
-      if (end === -1) {
-        partial.push(chunk.value);
-        return;
-      }
-      partial.push(chunk.value.slice(0, end));
-      const lines = partial.join("").split("\n");
-      partial.length = 0;
-      partial.push(chunk.value.slice(end + 1));
-      const updates: PageUpdate[] = [];
-      for (const line of lines) {
-        const update = toUpdate(answer, parseEvent(line));
-        if (update === undefined) continue;
-        addTo(updates, update);
-        if (update.done === true) break;
-      }
-      const finished = updates.at(-1)?.done === true;
-      const out = updates.map((update) => `data: ${JSON.stringify(update)}\n\n`).join("");
-      if (out !== "") {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<string>;
+        try {
+          chunk = await reader.read();
+        } catch {
+          // The object went away mid-feed (a restart): end here; EventSource reconnects and gets a fresh snapshot.
+          chunk = { done: true, value: undefined };
+        }
+        if (closed) return;
+        if (chunk.done) {
+          stop();
+          controller.close();
+          return;
+        }
+        const updates = readLines(chunk.value);
+        if (updates.length === 0) continue;
         lastWrite = Date.now();
-        controller.enqueue(encoder.encode(out));
-      }
-      if (finished) {
-        stop();
-        controller.close();
-        await reader.cancel().catch(() => undefined);
+        controller.enqueue(encoder.encode(updates.map((update) => `data: ${JSON.stringify(update)}\n\n`).join("")));
+        if (updates.at(-1)?.done === true) {
+          stop();
+          controller.close();
+          await reader.cancel().catch(() => undefined);
+        }
+        return;
       }
     },
     async cancel() {

@@ -99,6 +99,24 @@ describe("answerEventStream: the object's feed as server-sent events", () => {
     expect(await sse.next()).toBeUndefined();
   });
 
+  it("passes a line on as soon as it is whole, however it was cut and whatever came before it", async () => {
+    const hand = handFeed();
+    const sse = frames(answerEventStream(hand.feed, REF, { keepAliveMs: 60_000 }));
+    await sse.next();
+    hand.send(snapshot);
+    await sse.next();
+    const line = `${JSON.stringify({ type: "append", text: "ld" })}\n`;
+    const next = sse.next();
+    hand.write("\n"); // a blank line: nothing to send
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    hand.write(line.slice(0, 5)); // half a line: nothing yet
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    hand.write(line.slice(5));
+    const started = Date.now();
+    expect(update(await next)).toEqual({ tail: "ld" });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
   it("says it is still there while nothing comes, and ends quietly when the object goes away", async () => {
     const hand = handFeed();
     const sse = frames(answerEventStream(hand.feed, REF, { keepAliveMs: 60 }));
