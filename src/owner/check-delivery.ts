@@ -9,16 +9,16 @@ import type { HealthCheck } from "./health-types";
 
 /** The check, given the account's settings and the outcome of the wechat-api check. */
 export function checkDelivery(config: Config, wechatApi: HealthCheck): HealthCheck {
-  const pull = `pull: a late answer waits until the follower sends 1 (${config.delivery.maxContinueCount} 'reply 1' prompts first)`;
+  const pull = "pull (ENABLE_CUSTOM_MESSAGE=false): a late answer waits for the follower's 1";
   if (config.delivery.customMessages) {
-    const cs = "customer-service push (ENABLE_CUSTOM_MESSAGE=true): late answers are pushed; needs a verified account (or the sandbox test account) with the CS API";
-    if (!wechatApi.ok) return { name: "delivery", ok: false, detail: `${cs}, but WeChat's API refuses the worker (see wechat-api): late answers fail` };
-    return { name: "delivery", ok: true, detail: `${cs}; WeChat's API accepts the worker` };
+    const cs = "customer-service push (ENABLE_CUSTOM_MESSAGE=true)";
+    if (!wechatApi.ok) return { name: "delivery", ok: false, detail: `${cs}, but WeChat's API refuses the worker (see wechat-api): late answers are not pushed` };
+    return { name: "delivery", ok: true, detail: `${cs}: WeChat's API accepts the worker; pushing also needs a verified account (or the sandbox test account)` };
   }
   if (config.problems.some((problem) => problem.startsWith("ENABLE_CUSTOM_MESSAGE is true but WECHAT_APP_SECRET is not set"))) {
-    return { name: "delivery", ok: false, detail: `ENABLE_CUSTOM_MESSAGE is true but WECHAT_APP_SECRET is not set, so it is ${pull}` };
+    return { name: "delivery", ok: false, detail: "ENABLE_CUSTOM_MESSAGE is true but WECHAT_APP_SECRET is not set: late answers wait for the follower's 1 instead" };
   }
-  return { name: "delivery", ok: true, detail: `${pull}; needs nothing more (ENABLE_CUSTOM_MESSAGE=true pushes them instead)` };
+  return { name: "delivery", ok: true, detail: `${pull}; needs nothing more` };
 }
 
 /** The "alerts" check: where problems are posted (the webhook's host only: its URL may hold a key). */

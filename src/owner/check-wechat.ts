@@ -7,7 +7,7 @@ import type { Config } from "../config";
 import { fetchStableToken } from "../wechat/access-token";
 import { WechatApiError } from "../wechat/api-errors";
 import type { HealthCheck } from "./health-types";
-import { wechatAdvice } from "./wechat-advice";
+import { wechatProblem } from "./wechat-advice";
 
 /** How long the stable_token call may take. */
 export const WECHAT_CHECK_TIMEOUT_MS = 5000;
@@ -29,6 +29,6 @@ export async function checkWechatApi(config: Config, fetcher?: typeof fetch): Pr
   } catch (error) {
     const e = WechatApiError.from(error, undefined, [appSecret]);
     if (e.errcode < 0) return { name: "wechat-api", ok: false, detail: `cannot use WECHAT_API_BASE: ${e.errmsg}` };
-    return { name: "wechat-api", ok: false, detail: `stable_token ${wechatAdvice(e.errcode, e.errmsg, "the worker")}` };
+    return { name: "wechat-api", ok: false, detail: `stable_token ${wechatProblem(e.errcode, e.errmsg, "the worker")}` };
   }
 }

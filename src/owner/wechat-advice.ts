@@ -21,23 +21,17 @@ export function blockedIp(errmsg: string): string | undefined {
 /** Where the IP whitelist is in WeChat's console. */
 export const WHITELIST_PLACE = "mp.weixin.qq.com → 设置与开发 → 基本配置 → IP白名单";
 
-/**
- * One line saying what went wrong and what to do, for a stable_token (or other API) failure. `caller` is who made
- * the call: "the worker" (whose egress IP changes, so a proxy is the lasting fix) or "this machine".
- */
-export function wechatAdvice(errcode: number, errmsg: string, caller: "the worker" | "this machine"): string {
+/** What went wrong, in one line starting with the code; `caller` made the call ("the worker" or "this machine"). */
+export function wechatProblem(errcode: number, errmsg: string, caller: "the worker" | "this machine"): string {
   switch (errcode) {
     case WECHAT_IP_NOT_WHITELISTED: {
       const ip = blockedIp(errmsg);
-      const lasting = caller === "the worker"
-        ? "; Workers have no fixed IP, so the lasting fix is a fixed-IP proxy in WECHAT_API_BASE whose IP you whitelist"
-        : "";
-      return `40164: WeChat refused ${caller}'s IP${ip === undefined ? "" : ` ${ip}`} (not in the IP whitelist): add ${ip ?? "it"} at ${WHITELIST_PLACE}${lasting}`;
+      return `40164: WeChat refused ${caller}'s IP${ip === undefined ? "" : ` ${ip}`} (not in the IP whitelist)`;
     }
     case WECHAT_INVALID_SECRET:
-      return "40125: WeChat refused WECHAT_APP_SECRET (invalid appsecret): copy it again from 基本配置 → 开发者密码 (AppSecret), or reset it there";
+      return "40125: WeChat refused WECHAT_APP_SECRET (invalid appsecret)";
     case WECHAT_INVALID_APPID:
-      return "40013: WeChat does not know WECHAT_APP_ID (invalid appid): copy the AppID (wx…) from 基本配置 → 开发者ID";
+      return "40013: WeChat does not know WECHAT_APP_ID (invalid appid)";
     case 41004:
       return "41004: no app secret was sent (WECHAT_APP_SECRET is empty)";
     case WECHAT_API_UNAUTHORIZED:
@@ -45,4 +39,28 @@ export function wechatAdvice(errcode: number, errmsg: string, caller: "the worke
     default:
       return `${errcode}: ${errmsg}`;
   }
+}
+
+/** What to do about it, or undefined when there is nothing more to say than the problem. */
+export function wechatFix(errcode: number, errmsg: string, caller: "the worker" | "this machine"): string | undefined {
+  switch (errcode) {
+    case WECHAT_IP_NOT_WHITELISTED: {
+      const lasting = caller === "the worker"
+        ? "; Workers have no fixed IP, so the lasting fix is a fixed-IP proxy in WECHAT_API_BASE whose IP you whitelist"
+        : "";
+      return `add ${blockedIp(errmsg) ?? "it"} at ${WHITELIST_PLACE}${lasting}`;
+    }
+    case WECHAT_INVALID_SECRET:
+      return "copy it again from 基本配置 → 开发者密码 (AppSecret), or reset it there";
+    case WECHAT_INVALID_APPID:
+      return "copy the AppID (wx…) from 基本配置 → 开发者ID";
+    default:
+      return undefined;
+  }
+}
+
+/** The problem and its fix in one line (alerts and the menu script, which have no doctor to add the fix). */
+export function wechatAdvice(errcode: number, errmsg: string, caller: "the worker" | "this machine"): string {
+  const fix = wechatFix(errcode, errmsg, caller);
+  return `${wechatProblem(errcode, errmsg, caller)}${fix === undefined ? "" : `: ${fix}`}`;
 }

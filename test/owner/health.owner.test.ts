@@ -34,7 +34,7 @@ describe("a healthy account", () => {
       "mode advanced-chat, DIFY_APP_TYPE chat: matches; image input on; speech to text on",
     );
     expect(detailOf(report, "wechat-api").detail).toMatch(/^stable_token: ok/);
-    expect(detailOf(report, "delivery").detail).toMatch(/^pull: /);
+    expect(detailOf(report, "delivery").detail).toMatch(/^pull \(ENABLE_CUSTOM_MESSAGE=false\)/);
     expect(detailOf(report, "alerts").detail).toMatch(/^off: /);
   });
 
@@ -52,9 +52,7 @@ describe("WeChat's API answering", () => {
     expect(report).toMatchObject({ ok: false, account: "blocked" });
     const { ok, detail } = detailOf(report, "wechat-api");
     expect(ok).toBe(false);
-    expect(detail).toContain("40164");
-    expect(detail).toContain("IP 203.0.113.7");
-    expect(detail).toContain("IP白名单");
+    expect(detail).toBe("stable_token 40164: WeChat refused the worker's IP 203.0.113.7 (not in the IP whitelist)");
     expect(detailOf(report, "dify").ok).toBe(true);
   });
 
