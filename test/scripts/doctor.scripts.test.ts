@@ -3,7 +3,7 @@
  * stand-ins: a healthy default account, and an account "broken" whose Dify key Dify refuses and whose AppID WeChat
  * answers with 40164. The checklist, the fixes, where the token came from, and the exit code.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,7 +12,7 @@ import { CHECK_NAMES } from "../../src/owner/health";
 import { runDoctor } from "../../scripts/lib/doctor";
 import { FIX_RULES } from "../../scripts/lib/doctor-fixes";
 import { startLocalWorker, type LocalWorker } from "./support/local-worker";
-import { runScript } from "./support/run-script";
+import { ROOT, runScript } from "./support/run-script";
 
 let worker: LocalWorker;
 
@@ -113,6 +113,12 @@ describe("what the doctor says when it gets no report", () => {
 });
 
 describe("the fixes", () => {
+  it("are README's troubleshooting table: a row for every check", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const section = /## When followers get no answer\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? "";
+    for (const name of ["reach", ...CHECK_NAMES]) expect(section, name).toContain(`| \`${name}\`: `);
+  });
+
   it("cover every check the worker reports, each with a catch-all", () => {
     for (const name of CHECK_NAMES) {
       const rules = FIX_RULES.filter((r) => r.check === name);
