@@ -32,7 +32,7 @@ th[align=center],td[align=center]{text-align:center}th[align=right],td[align=rig
 summary{cursor:pointer}
 .question{background:var(--soft);border-radius:10px;padding:10px 14px;margin-bottom:20px}
 .question h2,.answer-head{font-size:.8em;font-weight:600;color:var(--muted);margin:0 0 4px;text-transform:uppercase;letter-spacing:.04em}
-.question p{margin:0;white-space:pre-wrap}
+.question p{margin:0;white-space:pre-wrap;max-height:9.9em;overflow-y:auto}
 .tail{white-space:pre-wrap}
 .gallery img{display:block;margin:0 0 12px}
 .status{margin-top:24px;font-size:.85em;color:var(--muted)}
