@@ -47,12 +47,12 @@ async function passiveResponse(c: AppContext, config: Config, callback: Accepted
  * call is made once more: the new instance finds the stored message and carries on. Only when that fails too does
  * the follower get the failure text (WeChat must still get a 200).
  */
-async function askSession(env: AppEnv, accepted: AcceptedCallback, config: Config): Promise<string> {
+async function askSession(env: AppEnv, accepted: AcceptedCallback, config: Config, origin: string): Promise<string> {
   const name = followerObjectName(config.account, accepted.message.fromUser);
   for (let attempt = 1; ; attempt++) {
     try {
       // A fresh stub each time: one that saw its object reset stays broken.
-      return await env.FOLLOWER_SESSION.getByName(name).receive(accepted.message, config.account);
+      return await env.FOLLOWER_SESSION.getByName(name).receive(accepted.message, config.account, origin);
     } catch (error) {
       log.error("session_unreachable", { attempt, ...describeError(error) });
       if (attempt >= 2) return config.texts.failure;
@@ -92,7 +92,7 @@ async function callback(c: AppContext, account: string): Promise<Response> {
     log.info("blocked", { user: await hashOpenid(accepted.message.fromUser) });
     return c.text("success");
   }
-  return passiveResponse(c, config, accepted, await askSession(c.env, accepted, config));
+  return passiveResponse(c, config, accepted, await askSession(c.env, accepted, config, new URL(c.req.url).origin));
 }
 
 /** Every line logged while handling the request names the account. */

@@ -9,11 +9,13 @@ import type { WechatApiClient } from "../wechat/api-client";
 import { describeError, log } from "../log";
 import { answerFileLinks, answerImages, askDify, VoiceNotUnderstoodError, type AskWork } from "./ask-dify";
 import { answerParts, planUndecidedParts } from "./delivery-plan";
-import { ProgressiveStream, remainderAfterProgress } from "./progressive";
+import { remainderAfterProgress, type ProgressiveStream } from "./progressive";
 import { storeAnswerMedia, type AnswerMedia } from "./answer-media";
 import { WECHAT_MEDIA_PREFIX } from "./cs-sender";
 import type { Job, NewPart, SessionStore } from "./store";
 import { isDifySignedUrl } from "../dify";
+import type { LiveAnswers } from "./live-answers";
+import { keepPageImages } from "./page-images";
 
 /** Dify calls one message may cost: the first, plus this many re-asks after restarts lost the stream. */
 export const MAX_REASKS = 2;
@@ -41,6 +43,10 @@ export interface AnswerDeps {
   notify(): void;
   /** The answer finished after WeChat's window: its parts were planned and must be sent. */
   onLateAnswer(): void;
+  /** The stream's progressive state: the object's requests take finished text from it on demand. */
+  progress: ProgressiveStream;
+  /** Where the answer page follows the text as Dify writes it. */
+  live?: LiveAnswers;
 }
 
 /** The follower's Dify conversation id, and the epoch `/clear` bumps so a running answer cannot restore a cleared id. */
@@ -92,6 +98,9 @@ interface AskOutcome {
   parts: NewPart[];
   error: string | null;
   firstEventMs?: number;
+  /** The answer for its page (raw Markdown), and the page's own image sources. */
+  markdown?: string;
+  pageImages?: string[];
 }
 
 /** Calls Dify and turns what it said (or how it failed) into the parts still to deliver. */
@@ -100,7 +109,7 @@ async function ask(job: Job, deps: AnswerDeps): Promise<AskOutcome> {
   const work = JSON.parse(job.work) as AskWork;
   // CS mode implies an app secret (Config turns it off without one), so images can go as WeChat images.
   const pushImages = config.delivery.customMessages;
-  const progressive = new ProgressiveStream(job.key);
+  const progressive = deps.progress;
   const epoch = conversationEpoch(store);
   try {
     const answer = await askDify(work, {
@@ -118,13 +127,19 @@ async function ask(job: Job, deps: AnswerDeps): Promise<AskOutcome> {
         epoch: () => epoch,
       },
       onText: (text, delta) => {
+        deps.live?.update(job.key, text, delta);
         const queued = progressive.onText(store, text, config, delta);
         if (queued === 0) return;
         log.info("progressive", { user: deps.userTag, key: deps.logKey(job.key), parts: queued });
         deps.notify();
       },
     });
-    const images = await deliverableImages(answerImages(answer, config), deps, pushImages);
+    const imageUrls = answerImages(answer, config);
+    const images = await deliverableImages(imageUrls, deps, pushImages);
+    const pageImages = job.pageRef === null ? [] : await keepPageImages(
+      // Images whose links last are in the page's Markdown already; only Dify's signed ones must be kept.
+      store, job.key, imageUrls.filter((url) => isDifySignedUrl(url)).slice(0, MAX_ANSWER_IMAGES), deps.fetcher,
+    );
     // Images that go as WeChat images are parts of their own; other files are links at the end of the text.
     const asImages = pushImages ? images.filter((m) => m.mediaId !== undefined) : [];
     const sentAsImages = new Set(asImages.map((m) => m.url));
@@ -137,14 +152,19 @@ async function ask(job: Job, deps: AnswerDeps): Promise<AskOutcome> {
     let parts: NewPart[] = answerParts(rest, config);
     if (parts.length === 0 && current.progressOffset === 0 && asImages.length === 0) parts = [config.texts.emptyAnswer];
     parts = [...parts, ...asImages.map((m) => ({ text: m.expiring ? "" : m.url, media: `${WECHAT_MEDIA_PREFIX}${m.mediaId}` }))];
-    return { parts, error: null, firstEventMs: answer.firstEventMs };
+    return { parts, error: null, firstEventMs: answer.firstEventMs, markdown: pageMarkdown(answer.text, links), pageImages };
   } catch (caught) {
     if (deps.signal.aborted) return { parts: [], error: null };
     log.error("dify_failed", { user: deps.userTag, key: deps.logKey(job.key), ...describeError(caught) });
     // A failure text is always whole, after whatever was already sent.
     const text = caught instanceof VoiceNotUnderstoodError ? config.texts.voiceNotUnderstood : config.texts.failure;
-    return { parts: [text], error: JSON.stringify(describeError(caught)) };
+    return { parts: [text], error: JSON.stringify(describeError(caught)), markdown: text };
   }
+}
+
+/** The answer as its page shows it once finished: Dify's text without signed image links (they die), then file links. */
+function pageMarkdown(text: string, links: readonly string[]): string {
+  return [withoutSignedImages(text), ...links.filter((url) => !isDifySignedUrl(url))].filter((s) => s.trim() !== "").join("\n\n");
 }
 
 /** A Markdown image `![alt](url "title")`; bounded character classes keep the match linear. */
@@ -195,13 +215,19 @@ async function deliverableImages(urls: string[], deps: AnswerDeps, asImages: boo
 }
 
 /** Stores the parts, marks the job done and, when WeChat's window is over, plans how the parts go out. */
-function settle(job: Job, parts: NewPart[], facts: { error: string | null; firstEventMs?: number; started: number }, deps: AnswerDeps): void {
+function settle(
+  job: Job, parts: NewPart[], facts: { error: string | null; firstEventMs?: number; started: number; markdown?: string; pageImages?: string[] },
+  deps: AnswerDeps,
+): void {
   const { store, config } = deps;
   store.appendParts(job.key, parts);
   const now = Date.now();
+  const markdown = facts.markdown ?? (typeof parts[0] === "string" ? parts[0] : "");
   store.updateJob(job.key, {
     status: "done", finishedAt: now, error: facts.error, firstTokenMs: facts.firstEventMs ?? null, totalMs: now - facts.started,
+    answerText: job.pageRef === null ? null : markdown,
   });
+  deps.live?.end(job.key, markdown, facts.pageImages ?? []);
   if (store.job(job.key)?.windowClosed) {
     planUndecidedParts(store, job.key, config);
     deps.onLateAnswer();

@@ -7,7 +7,8 @@ import type { Config } from "../config";
 import { fill } from "../texts";
 import { markdownToWechatText } from "../text/markdown";
 import { splitByUtf8Bytes, utf8Length } from "../text/split";
-import type { Part, SessionStore } from "./store";
+import { linkReserve, pageLink } from "./page-link";
+import type { Job, Part, SessionStore } from "./store";
 
 /** CS messages WeChat allows after one message from the follower. */
 export const CS_BUDGET_AFTER_MESSAGE = 5;
@@ -31,9 +32,14 @@ function spend(store: SessionStore, count: number): void {
   store.setMeta(BUDGET_KEY, String(Math.max(0, csBudget(store) - count)));
 }
 
-/** Bytes kept free in every part for a "reply 1" note, so adding one never breaks the size limit. */
+/** Bytes kept free in every part for a "reply 1" note and the answer page's link, so adding them never breaks the size limit. */
 export function noteReserve(config: Config): number {
-  return Math.max(utf8Length(fill(config.texts.moreParts, { current: 999, total: 999 })), utf8Length(config.texts.earlierWaiting));
+  const note = Math.max(
+    utf8Length(fill(config.texts.moreParts, { current: 999, total: 999 })),
+    utf8Length(config.texts.earlierWaiting),
+    utf8Length(config.texts.moreComing),
+  );
+  return note + linkReserve(config);
 }
 
 /**
@@ -90,7 +96,7 @@ export function planUndecidedParts(
   for (const part of viaPull) store.setPartVia(jobKey, part.idx, "pull-ready");
   const lastCs = viaCs.at(-1);
   if (lastCs !== undefined && viaPull.length > 0) {
-    store.setPartText(jobKey, lastCs.idx, lastCs.text + moreNote(config, lastCs.idx + 1, parts.length));
+    store.setPartText(jobKey, lastCs.idx, lastCs.text + moreNote(config, lastCs.idx + 1, parts.length) + pageLink(store.job(jobKey), config));
   }
   spend(store, viaCs.length);
   return { toCs: viaCs.length, toPull: viaPull.length };
@@ -112,8 +118,30 @@ export function takePassivePart(
   store.setPartVia(jobKey, first.idx, "passive", now);
   const rest = planUndecidedParts(store, jobKey, config, parts.map((p) => (p === first ? { ...p, via: "passive" } : p)));
   const alreadyWaiting = parts.some((p) => p.via === "pull-ready");
-  const text = rest.toPull > 0 || alreadyWaiting ? first.text + moreNote(config, first.idx + 1, parts.length) : first.text;
-  return { text, rest };
+  const note = rest.toPull > 0 || alreadyWaiting ? moreNote(config, first.idx + 1, parts.length) : "";
+  const link = note !== "" || rest.toCs > 0 ? pageLink(store.job(jobKey), config) : "";
+  return { text: first.text + note + link, rest };
+}
+
+/**
+ * Hands the first finished part of an answer Dify is still writing to a passive reply. Returns its text, or
+ * undefined when nothing has finished yet. The caller routes the other parts (src/session/progressive.ts
+ * routeEarlyParts) and adds the note ({@link earlyNote}).
+ */
+export function takeEarlyPassivePart(store: SessionStore, job: Job, now: number): string | undefined {
+  const first = store.parts(job.key).find((p) => p.via === null);
+  if (first === undefined) return undefined;
+  store.setPartVia(job.key, first.idx, "passive", now);
+  return first.text;
+}
+
+/**
+ * What follows the first part of an answer Dify is still writing: in pull mode, or in CS mode with no CS message
+ * left for this answer, the note that "1" fetches the rest; then the page link.
+ */
+export function earlyNote(store: SessionStore, job: Job, config: Config): string {
+  const byOne = !config.delivery.customMessages || csBudget(store) === 0;
+  return (byOne ? config.texts.moreComing : "") + pageLink(job, config);
 }
 
 /**
@@ -133,9 +161,15 @@ export function takePulledPart(store: SessionStore, jobKey: string, config: Conf
   // Earlier parts still on their way by CS come first; the last of them tells the follower to send "1" again.
   if (parts.some((p) => p.idx < next.idx && (p.via === "cs-queued" || p.via === "cs-sending"))) return undefined;
   store.setPartVia(jobKey, next.idx, "pull", now);
+  const job = store.job(jobKey);
+  const writing = job !== undefined && job.status !== "done";
   const more = waiting.some((p) => p.idx > next.idx && p.text.trim() !== "");
+  const link = pageLink(job, config);
   // The last part planned for CS carries its note already; kept for "1" after WeChat refused CS, it gets one note.
-  const note = moreNote(config, next.idx + 1, parts.length);
-  const text = next.text.endsWith(note) ? next.text.slice(0, -note.length) : next.text;
-  return more ? text + note : text;
+  const planned = moreNote(config, next.idx + 1, parts.length);
+  let text = next.text.endsWith(planned + link) ? next.text.slice(0, -(planned + link).length) : next.text;
+  if (text.endsWith(planned)) text = text.slice(0, -planned.length);
+  // While Dify is still writing, how many parts there will be is not known: the note says more is coming.
+  if (writing) return text + config.texts.moreComing + link;
+  return more ? text + planned + link : text;
 }

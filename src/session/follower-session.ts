@@ -23,7 +23,9 @@ import { WechatApiClient } from "../wechat/api-client";
 import { dedupeKey, type InboundMessage } from "../wechat/message";
 import { accessTokenGetter } from "./access-token-store";
 import { hashOpenid, log, withLogFields } from "../log";
-import { DEFAULT_ACCOUNT } from "../accounts";
+import { DEFAULT_ACCOUNT, followerObjectName } from "../accounts";
+import type { AnswerPageImage, AnswerPageSnapshot } from "../page/contract";
+import { newPage, registerPage } from "./page-link";
 import { answerJob, clearConversation } from "./answering";
 import { ChangeSignal } from "./change-signal";
 import { CS_BUDGET_AFTER_EVENT, CS_BUDGET_AFTER_MESSAGE, planUndecidedParts, resetCsBudget } from "./delivery-plan";
@@ -36,6 +38,8 @@ import { logSettledMessages } from "./summary-log";
 import { SubrequestMeter } from "./subrequests";
 import { isLastTry, replyDeadline, windowLength } from "./wechat-window";
 import { SessionStore, type Job } from "./store";
+import { LiveAnswers } from "./live-answers";
+import { ProgressiveStream } from "./progressive";
 
 /** How long a message's record is kept: retries, restarts and a late "1" all fit in it. */
 export const RETENTION_MS = 3 * 24 * 60 * 60_000;
@@ -45,6 +49,9 @@ export const UNREAD_RETENTION_MS = 7 * 24 * 60 * 60_000;
 const TYPING_EVERY_MS = 14_000;
 /** WeChat refuses "typing…" this long after the follower's message, so it is not sent later. */
 const TYPING_ALLOWED_MS = 30_000;
+
+/** How long a page's index entry outlives the longest an answer is kept (the page itself checks the answer). */
+const PAGE_REF_GRACE_MS = 24 * 60 * 60_000;
 
 const OPENID_KEY = "openid";
 /** The account this follower belongs to (absent: the default account, as objects from before accounts). */
@@ -59,12 +66,14 @@ interface RunningAnswer {
   abort: AbortController;
   settled: boolean;
   done: Promise<void>;
+  progress: ProgressiveStream;
 }
 
 /** The per-follower Durable Object. Call it through `env.FOLLOWER_SESSION.getByName(openid)`. */
 export class FollowerSession extends DurableObject<AppEnv> {
   private readonly store: SessionStore;
   private readonly changes = new ChangeSignal();
+  private readonly live = new LiveAnswers();
   private running: RunningAnswer | undefined;
   private lastTypingAt = 0;
   /** The follower's openid and its hash for logs, known after the first call (a restart reads it from storage). */
@@ -106,15 +115,15 @@ export class FollowerSession extends DurableObject<AppEnv> {
    * Handles one delivery of a WeChat message (the first or a retry) for `account` and resolves with the passive
    * reply for this request, within the request's time budget.
    */
-  async receive(message: InboundMessage, account: string = DEFAULT_ACCOUNT): Promise<CallbackReply> {
+  async receive(message: InboundMessage, account: string = DEFAULT_ACCOUNT, origin?: string): Promise<CallbackReply> {
     if (this.account !== account) {
       this.store.setMeta(ACCOUNT_KEY, account === DEFAULT_ACCOUNT ? undefined : account);
       this.accountName = account;
     }
-    return withLogFields({ account }, () => this.receiveForAccount(message));
+    return withLogFields({ account }, () => this.receiveForAccount(message, origin));
   }
 
-  private async receiveForAccount(message: InboundMessage): Promise<CallbackReply> {
+  private async receiveForAccount(message: InboundMessage, origin: string | undefined): Promise<CallbackReply> {
     const arrivedAt = Date.now();
     const config = this.config;
     const key = dedupeKey(message);
@@ -122,12 +131,13 @@ export class FollowerSession extends DurableObject<AppEnv> {
     if (this.store.isTombstoned(key, arrivedAt)) return "";
     await this.remember(message.fromUser);
     const known = this.store.job(key);
-    const job = known ? this.store.countDelivery(key) ?? known : this.admit(message, key, arrivedAt, config);
+    const job = known ? this.store.countDelivery(key) ?? known : this.admit(message, key, arrivedAt, config, origin);
     if (known) log.info("retry", { user: this.userTag, key: this.logKey(key), delivery: job.deliveries });
 
     const isLast = isLastTry(job.deliveries, job.firstSeen, arrivedAt, config);
     const deadline = replyDeadline(isLast, arrivedAt, config);
     const meter = new SubrequestMeter();
+    if (!known && job.pageRef !== null) await this.registerPage(job, meter);
     let started = false;
     const context = this.replyContext(config);
     for (;;) {
@@ -183,8 +193,49 @@ export class FollowerSession extends DurableObject<AppEnv> {
     });
   }
 
+  /** Records in the ANSWER_REFS index where the job's page is; without that the replies carry no link. */
+  private async registerPage(job: Job, meter: SubrequestMeter): Promise<void> {
+    meter.take("answer page index");
+    const name = followerObjectName(this.account, this.openid ?? "");
+    if (await registerPage(this.env, job.pageRef ?? "", name, job.firstSeen + UNREAD_RETENTION_MS + PAGE_REF_GRACE_MS)) return;
+    log.warn("answer_page_unregistered", { user: this.userTag, key: this.logKey(job.key) });
+    this.store.updateJob(job.key, { pageRef: null, pageUrl: null });
+  }
+
+  /** The answer page of `ref` as it stands (src/page/contract.ts), or null when no answer here has that ref. */
+  async answerPage(ref: string): Promise<AnswerPageSnapshot | null> {
+    const job = this.store.jobByPageRef(ref);
+    return job === undefined ? null : this.pageSnapshot(job);
+  }
+
+  /** The live feed of `ref`'s page while Dify writes (src/page/contract.ts), or null as for answerPage. */
+  async answerPageFeed(ref: string): Promise<ReadableStream<Uint8Array> | null> {
+    const job = this.store.jobByPageRef(ref);
+    return job === undefined ? null : this.live.feed(job.key, this.pageSnapshot(job));
+  }
+
+  /** Image `n` of `ref`'s answer, as kept for its page, or null. */
+  async answerPageImage(ref: string, n: number): Promise<AnswerPageImage | null> {
+    const job = this.store.jobByPageRef(ref);
+    if (job === undefined || !Number.isInteger(n) || n < 0) return null;
+    return this.store.pageImage(job.key, n) ?? null;
+  }
+
+  private pageSnapshot(job: Job): AnswerPageSnapshot {
+    const work = JSON.parse(job.work) as Partial<Extract<Work, { do: "ask" }>>;
+    const done = job.status === "done";
+    const images = done ? this.store.pageImageCount(job.key) : 0;
+    return {
+      question: work.query ?? "",
+      markdown: done ? job.answerText ?? "" : this.live.text(job.key) ?? "",
+      done,
+      images: Array.from({ length: images }, (_, n) => `img/${n}`),
+      language: this.config.language,
+    };
+  }
+
   /** Records a new message and decides its work. */
-  private admit(message: InboundMessage, key: string, arrivedAt: number, config: Config): Job {
+  private admit(message: InboundMessage, key: string, arrivedAt: number, config: Config, origin?: string): Job {
     const owner = config.ownerRules;
     const handedOff = isHandedOff(this.store, owner.handoff, arrivedAt);
     let work = workFor(message, config.texts, () => this.collectable().length > 0, { rules: owner, handedOff });
@@ -207,14 +258,14 @@ export class FollowerSession extends DurableObject<AppEnv> {
       work = { do: "reply", text: config.texts.busy };
     }
     log.info("received", { user: this.userTag, key: this.logKey(key), type: message.type, work: work.do });
-    return this.startWork(work, key, arrivedAt, config);
+    return this.startWork(work, key, arrivedAt, config, origin);
   }
 
-  private startWork(work: Work, key: string, arrivedAt: number, config: Config): Job {
+  private startWork(work: Work, key: string, arrivedAt: number, config: Config, origin?: string): Job {
     const base = { key, work: JSON.stringify(work), firstSeen: arrivedAt };
     switch (work.do) {
       case "ask": {
-        const job = this.store.insertJob({ ...base, kind: "ask", status: "queued" });
+        const job = this.store.insertJob({ ...base, kind: "ask", status: "queued", ...newPage(config, origin) });
         void this.armAlarm(job.firstSeen + windowLength(config));
         return job;
       }
@@ -247,6 +298,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
    */
   private forget(key: string, arrivedAt: number, config: Config): Job {
     this.running?.abort.abort();
+    if (this.running !== undefined) this.live.drop(this.running.key);
     const window = windowLength(config);
     const retriable = [...this.store.recentKeys(arrivedAt - window), key];
     this.store.wipe(retriable, arrivedAt + window);
@@ -258,7 +310,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
     // Not stored: the reply is "" (success), and the tombstone answers its retries.
     return { key, seq: 0, kind: "instant", work: "{}", firstSeen: arrivedAt, deliveries: 1, status: "done", passiveReply: "",
       windowClosed: true, prompts: 0, target: null, attempts: 0, progressOffset: 0, progressText: "", error: null,
-      finishedAt: arrivedAt, firstTokenMs: null, totalMs: null, logged: true };
+      finishedAt: arrivedAt, firstTokenMs: null, totalMs: null, logged: true, pageRef: null, pageUrl: null, answerText: null };
   }
 
   /** Answers the follower has started receiving (or was told to collect) but not received in full, oldest first. */
@@ -274,6 +326,10 @@ export class FollowerSession extends DurableObject<AppEnv> {
       logKey: (k) => this.logKey(k),
       notify: () => this.changes.notify(),
       armAlarm: (at) => void this.armAlarm(at),
+      takeFinished: (jobKey) => {
+        const running = this.running;
+        return running !== undefined && running.key === jobKey && !running.settled ? running.progress.takeFinished(this.store, config) : 0;
+      },
     };
   }
 
@@ -284,7 +340,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
     if (job === undefined) return false;
     const config = this.config;
     const abort = new AbortController();
-    const running: RunningAnswer = { key: job.key, abort, settled: false, done: Promise.resolve() };
+    const running: RunningAnswer = { key: job.key, abort, settled: false, done: Promise.resolve(), progress: new ProgressiveStream(job.key) };
     this.running = running;
     running.done = answerJob(job, {
       store: this.store,
@@ -296,6 +352,8 @@ export class FollowerSession extends DurableObject<AppEnv> {
       userTag: this.userTag,
       logKey: (k) => this.logKey(k),
       signal: abort.signal,
+      progress: running.progress,
+      live: this.live,
       notify: () => this.changes.notify(),
       onLateAnswer: () => {
         void this.armAlarm(Date.now());

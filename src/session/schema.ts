@@ -70,6 +70,25 @@ CREATE INDEX IF NOT EXISTS jobs_unlogged ON jobs (seq) WHERE logged = 0 AND kind
 CREATE TABLE IF NOT EXISTS tombstones (key TEXT PRIMARY KEY, until INTEGER NOT NULL);
 `,
   },
+  {
+    version: 3,
+    why:
+      "the live answer page: each answer's page ref and link, the answer's raw Markdown (the parts are shaped for " +
+      "WeChat), and its images, fetched while Dify's signed links still work",
+    sql: `
+ALTER TABLE jobs ADD COLUMN page_ref TEXT;
+ALTER TABLE jobs ADD COLUMN page_url TEXT;
+ALTER TABLE jobs ADD COLUMN answer_text TEXT;
+CREATE UNIQUE INDEX IF NOT EXISTS jobs_by_page_ref ON jobs (page_ref) WHERE page_ref IS NOT NULL;
+CREATE TABLE IF NOT EXISTS page_images (
+  job TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  content_type TEXT NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY (job, n)
+);
+`,
+  },
 ];
 
 /** Brings the storage up to the newest schema; returns the versions it applied. */

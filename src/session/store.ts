@@ -60,6 +60,11 @@ export interface Job {
   totalMs: number | null;
   /** The one summary log line of this message has been written. */
   logged: boolean;
+  /** The answer page's ref (128 random bits) and full link, when ANSWER_PAGE is on; null otherwise. */
+  pageRef: string | null;
+  pageUrl: string | null;
+  /** The finished answer's raw Markdown as Dify wrote it, for the page (the parts are shaped for WeChat). */
+  answerText: string | null;
 }
 
 /** A part row, typed. */
@@ -99,7 +104,14 @@ function toJob(row: Row): Job {
     firstTokenMs: row.first_token_ms === null ? null : Number(row.first_token_ms),
     totalMs: row.total_ms === null ? null : Number(row.total_ms),
     logged: Number(row.logged) === 1,
+    pageRef: nullableText(row.page_ref),
+    pageUrl: nullableText(row.page_url),
+    answerText: nullableText(row.answer_text),
   };
+}
+
+function nullableText(value: SqlStorageValue | undefined): string | null {
+  return value === null || value === undefined ? null : String(value);
 }
 
 function toPart(row: Row): Part {
@@ -154,11 +166,15 @@ export class SessionStore {
   }
 
   /** Records a new message, last in arrival order; returns its row. */
-  insertJob(input: { key: string; kind: JobKind; work: string; firstSeen: number; status: JobStatus; passiveReply?: string | null; target?: string | null }): Job {
+  insertJob(input: {
+    key: string; kind: JobKind; work: string; firstSeen: number; status: JobStatus; passiveReply?: string | null;
+    target?: string | null; pageRef?: string | null; pageUrl?: string | null;
+  }): Job {
     const row = this.run(
-      `INSERT INTO jobs (key, seq, kind, work, first_seen, status, passive_reply, target)
-       VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO jobs (key, seq, kind, work, first_seen, status, passive_reply, target, page_ref, page_url)
+       VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs), ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       input.key, input.kind, input.work, input.firstSeen, input.status, input.passiveReply ?? null, input.target ?? null,
+      input.pageRef ?? null, input.pageUrl ?? null,
     )[0];
     if (row === undefined) throw new Error("INSERT ... RETURNING gave no row");
     return toJob(row);
@@ -181,6 +197,12 @@ export class SessionStore {
       values.push(typeof value === "boolean" ? (value ? 1 : 0) : (value as SqlStorageValue));
     }
     if (sets.length > 0) this.write(`UPDATE jobs SET ${sets.join(", ")} WHERE key = ?`, ...values, key);
+  }
+
+  /** The job whose answer page has this ref. */
+  jobByPageRef(ref: string): Job | undefined {
+    const row = this.run("SELECT * FROM jobs WHERE page_ref = ?", ref)[0];
+    return row ? toJob(row) : undefined;
   }
 
   /** The oldest job waiting for its turn with Dify. */
@@ -276,6 +298,26 @@ export class SessionStore {
     this.write("UPDATE parts SET text = ? WHERE job = ? AND idx = ?", text, job, idx);
   }
 
+  /** Keeps image `n` of a job's answer for its page. */
+  putPageImage(job: string, n: number, contentType: string, body: ArrayBuffer): void {
+    this.write(
+      "INSERT INTO page_images (job, n, content_type, body) VALUES (?, ?, ?, ?) ON CONFLICT(job, n) DO NOTHING",
+      job, n, contentType, body,
+    );
+  }
+
+  /** Image `n` of a job's answer, as kept for its page. */
+  pageImage(job: string, n: number): { contentType: string; body: ArrayBuffer } | undefined {
+    const row = this.run("SELECT content_type, body FROM page_images WHERE job = ? AND n = ?", job, n)[0];
+    if (row === undefined || !(row.body instanceof ArrayBuffer)) return undefined;
+    return { contentType: String(row.content_type), body: row.body };
+  }
+
+  /** How many images are kept for a job's page (they are numbered 0..n-1). */
+  pageImageCount(job: string): number {
+    return Number(this.run("SELECT COUNT(*) AS n FROM page_images WHERE job = ?", job)[0]?.n ?? 0);
+  }
+
   /** A small per-follower value. */
   meta(key: string): string | undefined {
     const row = this.run("SELECT v FROM meta WHERE k = ?", key)[0];
@@ -296,6 +338,7 @@ export class SessionStore {
     const doomed = `SELECT key FROM jobs WHERE status = 'done' AND (first_seen < ? AND (first_seen < ? OR key NOT IN (
         SELECT job FROM parts WHERE via = 'pull-ready')))`;
     this.write(`DELETE FROM parts WHERE job IN (${doomed})`, before, unreadBefore);
+    this.write(`DELETE FROM page_images WHERE job IN (${doomed})`, before, unreadBefore);
     return this.run(`DELETE FROM jobs WHERE key IN (${doomed}) RETURNING key`, before, unreadBefore).length;
   }
 
@@ -319,6 +362,7 @@ export class SessionStore {
    */
   wipe(tombstoneKeys: readonly string[] = [], until = 0): void {
     this.write("DELETE FROM parts");
+    this.write("DELETE FROM page_images");
     this.write("DELETE FROM jobs");
     this.write("DELETE FROM meta");
     // Tombstones of an earlier unsubscribe stay until they expire: those messages' retries may still come.
@@ -369,10 +413,11 @@ export class SessionStore {
 
 type UpdatableField =
   | "status" | "passiveReply" | "windowClosed" | "prompts" | "attempts" | "progressOffset" | "progressText" | "error"
-  | "finishedAt" | "firstTokenMs" | "totalMs" | "logged";
+  | "finishedAt" | "firstTokenMs" | "totalMs" | "logged" | "answerText" | "pageRef" | "pageUrl";
 
 const COLUMNS: Record<UpdatableField, string> = {
   status: "status", passiveReply: "passive_reply", windowClosed: "window_closed", prompts: "prompts",
   attempts: "attempts", progressOffset: "progress_offset", progressText: "progress_text", error: "error",
   finishedAt: "finished_at", firstTokenMs: "first_token_ms", totalMs: "total_ms", logged: "logged",
+  answerText: "answer_text", pageRef: "page_ref", pageUrl: "page_url",
 };

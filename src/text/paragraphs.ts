@@ -92,6 +92,20 @@ export class ParagraphScanner {
     return done;
   }
 
+  /**
+   * Puts back `tail`, the end of what the last take returned (a caller that could use only the head of it): the
+   * offset moves back before it, and it is returned again, first, by the next take.
+   */
+  giveBack(tail: string): void {
+    if (tail === "") return;
+    const back = new Stretch();
+    back.addText(tail);
+    back.addAll(this.#finished);
+    this.#finished.takeAll();
+    this.#finished.addAll(back);
+    this.#offset -= tail.length;
+  }
+
   #readDelta(delta: string): void {
     this.#read += delta.length;
     let from = 0;
@@ -125,6 +139,13 @@ class Stretch {
     if (line.trim() !== "") this.hasContent = true;
   }
 
+  /** Adds text that is whole lines already (it ends with a newline). */
+  addText(text: string): void {
+    this.#pieces.push(text);
+    this.bytes += utf8Length(text);
+    if (text.trim() !== "") this.hasContent = true;
+  }
+
   addAll(other: Stretch): void {
     for (const piece of other.#pieces) this.#pieces.push(piece);
     this.bytes += other.bytes;
@@ -139,6 +160,34 @@ class Stretch {
     this.hasContent = false;
     return text;
   }
+}
+
+/**
+ * Cuts finished text (as a take returns it: whole paragraphs, each ending with its blank lines) into its paragraphs,
+ * never inside a code fence or a reasoning block. Joined, they are the text again.
+ */
+export function splitParagraphs(text: string): string[] {
+  const reader = new LineReader();
+  const paragraphs: string[] = [];
+  let start = 0;
+  let from = 0;
+  let blankRun = false;
+  for (;;) {
+    const newline = text.indexOf("\n", from);
+    const end = newline === -1 ? text.length : newline + 1;
+    const line = text.slice(from, newline === -1 ? text.length : newline);
+    const ends = newline !== -1 && reader.endsParagraph(line);
+    // A paragraph ends after the last of its blank lines: the next non-blank line starts the next one.
+    if (!ends && blankRun && line.trim() !== "") {
+      paragraphs.push(text.slice(start, from));
+      start = from;
+    }
+    blankRun = ends || (blankRun && line.trim() === "");
+    if (newline === -1) break;
+    from = end;
+  }
+  if (start < text.length) paragraphs.push(text.slice(start));
+  return paragraphs;
 }
 
 /** Follows code fences and reasoning blocks line by line. */

@@ -11,11 +11,11 @@ import { newOpenid } from "../support/dify-calls";
 import { postOnce } from "../support/wechat-retries";
 import { csTexts, eventually } from "../support/wechat-api-records";
 import { chineseProse } from "../support/prose";
-import { MORE } from "../support/follower-texts";
+import { asksForOne, withoutNote } from "../support/follower-texts";
 
 const SECOND = "第二个回答的每一句话也必须完整而且按顺序送达关注者。";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const flat = (texts: readonly string[]) => texts.map((t) => t.replace(MORE, "")).join("").replace(/\s/g, "");
+const flat = (texts: readonly string[]) => texts.map(withoutNote).join("").replace(/\s/g, "");
 const base64 = (text: string): string => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
 
 describe("the CS quota after a follower's message", () => {
@@ -25,6 +25,8 @@ describe("the CS quota after a follower's message", () => {
     const secondAnswer = Array.from({ length: 12 }, (_, i) => `${SECOND.repeat(6)}第${i + 1}段。`).join("\n\n");
     // Several parts: the first as the reply, the rest queued for CS (held a second behind the reply).
     const first = await postOnce(textMessageXml({ openid, content: "[long=3300] 第一个长问题" }));
+    // The reply came as soon as its part was final; the stand-in ends the answer a moment later, without pauses.
+    await sleep(300);
     // The follower writes again before those went out: from now on every CS message counts against this message.
     const second = await postOnce(textMessageXml({ openid, content: `[answer64=${base64(secondAnswer)}] 第二个长问题` }));
     await eventually(() => csTexts(openid), (texts) => texts.length > 0, 20_000);
@@ -37,7 +39,7 @@ describe("the CS quota after a follower's message", () => {
     expect(flat([first.content ?? "", ...ofFirst])).toBe(flat([firstAnswer]));
     const pulled: string[] = [];
     let last = [second.content ?? "", ...ofSecond].at(-1) ?? "";
-    while (MORE.test(last) && pulled.length < 20) {
+    while (asksForOne(last) && pulled.length < 20) {
       last = (await postOnce(textMessageXml({ openid, content: "1" }))).content ?? "";
       pulled.push(last);
     }

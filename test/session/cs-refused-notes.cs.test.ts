@@ -20,7 +20,7 @@ describe("parts kept for 1 after WeChat refused CS", () => {
   it("each carry at most one 'reply 1' note and fit 2048 bytes", async () => {
     const openid = newOpenid("cs-refused-notes");
     await failNextSends(openid, 45047, 1);
-    // Many parts: the first as the reply, five planned for CS (the fifth noted), the rest for "1".
+    // Many parts: the first as the reply, the next planned for CS (the last of them noted), the rest for "1".
     const first = await postOnce(textMessageXml({ openid, content: "[long=6000] 客服被拒" }));
     const stub = env.FOLLOWER_SESSION.getByName(openid);
     const waiting = () =>
@@ -31,8 +31,10 @@ describe("parts kept for 1 after WeChat refused CS", () => {
     // The refusal moved every part planned for CS to "1".
     await eventually(waiting, (w) => w.cs === 0 && w.pull > 5, 20_000);
     expect(await csTexts(openid)).toEqual([]);
+    // The first part went as soon as it was final, before the refusal was known: the follower sends "1" for the rest.
     const parts = [first.content ?? ""];
-    while (MORE.test(parts.at(-1) ?? "") && parts.length < 30) parts.push((await postOnce(textMessageXml({ openid, content: "1" }))).content ?? "");
+    do parts.push((await postOnce(textMessageXml({ openid, content: "1" }))).content ?? "");
+    while (MORE.test(parts.at(-1) ?? "") && parts.length < 30);
     for (const part of parts) {
       expect((part.match(NOTE) ?? []).length).toBeLessThanOrEqual(1);
       expect(utf8(part)).toBeLessThanOrEqual(2048);

@@ -38,8 +38,9 @@ describe("progressive delivery when the CS budget is renewed mid-stream", () => 
       stream.onText(store, text, config);
       return { parts: store.parts(key).map((p) => ({ label: /^第(\d)段/.exec(p.text)?.[1], via: p.via })), budget: csBudget(store) };
     });
-    // The two that waited go with the renewed budget, ahead of the two that just finished: all in paragraph order.
-    expect(order.parts).toEqual(["1", "2", "3", "4", "5"].map((label) => ({ label, via: "cs-queued" })));
-    expect(order.budget).toBe(1);
+    // The two that waited go with the renewed budget, ahead of the one that just filled a part: all in paragraph
+    // order. Paragraph 5 alone does not fill a part yet: it waits for what finishes next (or the answer's end).
+    expect(order.parts).toEqual(["1", "2", "3", "4"].map((label) => ({ label, via: "cs-queued" })));
+    expect(order.budget).toBe(2);
   });
 });

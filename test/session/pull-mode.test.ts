@@ -5,7 +5,7 @@ import { messageXml, textMessageXml } from "../support/wechat-fixtures";
 import { difyAsks, newOpenid } from "../support/dify-calls";
 import { deliverLikeWechat, postOnce } from "../support/wechat-retries";
 import { chineseProse } from "../support/prose";
-import { CONTINUE_LATER, MORE, PROMPT } from "../support/follower-texts";
+import { CONTINUE_LATER, PROMPT, asksForOne, withoutNote } from "../support/follower-texts";
 
 
 describe("pull mode (no customer-service API): late answers are collected with 1", () => {
@@ -42,14 +42,14 @@ describe("pull mode (no customer-service API): late answers are collected with 1
     const openid = newOpenid("pull-long");
     const first = await postOnce(textMessageXml({ openid, content: "[long=5000] 长回答" }));
     const parts = [first.content ?? ""];
-    for (let i = 0; i < 20 && MORE.test(parts.at(-1) ?? ""); i++) {
+    for (let i = 0; i < 20 && asksForOne(parts.at(-1) ?? ""); i++) {
       parts.push((await postOnce(textMessageXml({ openid, content: "1" }))).content ?? "");
     }
     expect(parts.length).toBeGreaterThan(2);
     for (const part of parts) expect(new TextEncoder().encode(part).length).toBeLessThanOrEqual(2048);
-    const joined = parts.map((p) => p.replace(MORE, "")).join("");
+    const joined = parts.map(withoutNote).join("");
     expect(joined.replace(/\s/g, "")).toBe(chineseProse(5000).replace(/\s/g, ""));
-    expect(MORE.test(parts.at(-1) ?? "")).toBe(false);
+    expect(asksForOne(parts.at(-1) ?? "")).toBe(false);
     expect(await difyAsks(openid)).toHaveLength(1);
   });
 

@@ -49,6 +49,7 @@ export function withoutNotes(text: string, texts: Texts): string {
     const before = body;
     body = body.replace(more, "");
     if (body.endsWith(texts.earlierWaiting)) body = body.slice(0, -texts.earlierWaiting.length);
+    if (body.endsWith(texts.moreComing)) body = body.slice(0, -texts.moreComing.length);
     changed = body !== before;
   }
   return body;

@@ -1,0 +1,57 @@
+/**
+ * Streaming-first delivery stores parts full while WeChat's window is open (and for "1" after it): finished
+ * paragraphs are grouped into whole parts and the unfilled rest waits for what finishes next, so an answer streamed
+ * in small deltas is not cut into many small parts that would each cost the follower a reply or a "1".
+ */
+import { env } from "cloudflare:workers";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { configFor, type AppEnv } from "../../src/config";
+import { fullPartsHead } from "../../src/session/progressive";
+import { noteReserve } from "../../src/session/delivery-plan";
+import { splitParagraphs } from "../../src/text/paragraphs";
+import { utf8Length } from "../../src/text/split";
+
+const config = configFor(env as AppEnv);
+const limit = config.delivery.partMaxBytes - noteReserve(config);
+const paragraph = (n: number, chars: number): string => `第${n}段` + "这是一句话。".repeat(Math.ceil(chars / 6)).slice(0, chars);
+
+describe("splitParagraphs", () => {
+  it("gives back the text when joined, for any text", () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom("a", " ", "\n", "```", "<think>", "</think>", "段"), { maxLength: 60 }), (pieces) => {
+        const text = pieces.join("");
+        expect(splitParagraphs(text).join("")).toBe(text);
+      }),
+      { seed: 20261202, numRuns: 500 },
+    );
+  });
+
+  it("cuts at blank lines, never inside a code fence or reasoning", () => {
+    const text = "one\n\n```\ncode\n\nmore code\n```\n\n<think>\na\n\nb\n</think>\n\ntwo\n\n";
+    expect(splitParagraphs(text)).toEqual(["one\n\n", "```\ncode\n\nmore code\n```\n\n", "<think>\na\n\nb\n</think>\n\n", "two\n\n"]);
+  });
+});
+
+describe("fullPartsHead", () => {
+  it("keeps back what does not fill a part yet", () => {
+    const small = [1, 2].map((n) => paragraph(n, 100)).join("\n\n") + "\n\n";
+    expect(fullPartsHead(small, config)).toBe("");
+  });
+
+  it("takes the paragraphs that fill whole parts and leaves the last, unfilled group", () => {
+    // Paragraphs of ~450 bytes: four fill a part, the fifth starts the next one.
+    const paragraphs = [1, 2, 3, 4, 5, 6].map((n) => `${paragraph(n, 150)}\n\n`);
+    const done = paragraphs.join("");
+    const head = fullPartsHead(done, config);
+    expect(head.length).toBeGreaterThan(0);
+    expect(done.startsWith(head)).toBe(true);
+    expect(utf8Length(head)).toBeGreaterThan(limit * 0.7);
+    expect(utf8Length(head)).toBeLessThanOrEqual(limit);
+  });
+
+  it("takes one long paragraph that overfills a part on its own", () => {
+    const long = `${paragraph(1, 2000)}\n\n`;
+    expect(fullPartsHead(long, config)).toBe(long);
+  });
+});
