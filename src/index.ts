@@ -4,6 +4,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./config";
 import { wechatRoutes } from "./http/wechat-routes";
+import { pageRoutes } from "./http/page-routes";
 
 export { FollowerSession } from "./session/follower-session";
 export { AccessTokenStore } from "./session/access-token-store";
@@ -13,6 +14,7 @@ const app = new Hono<{ Bindings: AppEnv }>();
 
 app.get("/", (c) => c.text("dify-wechat-worker: point WeChat's callback URL at /wechat"));
 app.route("/wechat", wechatRoutes);
+app.route("/a", pageRoutes);
 app.notFound((c) => c.text("not found", 404));
 app.onError((error, c) => {
   // Nothing should get here; if something does, WeChat must not see a crash page.
