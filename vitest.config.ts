@@ -15,7 +15,7 @@ import { ownerBindings, type StandInUrls } from "./test/owner/bindings.js";
  * - "cs": customer-service mode (ENABLE_CUSTOM_MESSAGE=true): late answers are pushed. Files named *.cs.test.ts.
  * - "basic", "workflow", "completion": other kinds of Dify app (the stand-in tells them apart by API key).
  */
-const SPECIAL = ["owner", "scripts", "rules", "page", "cs", "restart", "basic", "workflow", "completion", "model", "accounts", "cs-workflow"];
+const SPECIAL = ["owner", "scripts", "browser", "rules", "page", "cs", "restart", "basic", "workflow", "completion", "model", "accounts", "cs-workflow"];
 /** A project's own bindings; a function of the stand-ins' URLs when they must point at them. */
 type Bindings = Record<string, string> | ((urls: StandInUrls) => Record<string, string>);
 function project(name: string, include: string[], exclude: string[], bindings: Bindings): TestProjectInlineConfiguration {
@@ -70,6 +70,18 @@ export default defineConfig({
           include: ["test/scripts/**/*.scripts.test.ts"],
           environment: "node",
           globalSetup: ["./test/support/global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      // The answer page in headless Chromium (Debian's /usr/bin/chromium via playwright-core), in Node: each file starts
+      // its own stand-ins and the worker in wrangler's test harness. Last and alone, since its checks watch the clock.
+      {
+        test: {
+          name: "browser",
+          include: ["test/browser/**/*.browser.test.ts"],
+          environment: "node",
+          sequence: { groupOrder: 2 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },
