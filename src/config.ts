@@ -50,6 +50,11 @@ export interface Config {
     readonly partMaxBytes: number;
     /** How many questions may wait behind the one being answered before the follower gets the busy text. */
     readonly maxQueuedQuestions: number;
+    /**
+     * STREAMING_FIRST: parts go out as soon as they are final (the first as the passive reply, then by CS or "1").
+     * Off: the first reply waits for the whole answer, as releases before the answer page did.
+     */
+    readonly streamingFirst: boolean;
   };
   /** The live answer page (`<base>/a/<ref>`, src/page/). */
   readonly page: {
@@ -93,6 +98,7 @@ export type AppEnv = Env & {
   BUSY_MESSAGE?: string;
   ANSWER_PAGE?: string;
   PUBLIC_BASE_URL?: string;
+  STREAMING_FIRST?: string;
   KEYWORD_REPLIES?: string;
   HANDOFF_KEYWORDS?: string;
   HANDOFF_MINUTES?: string;
@@ -240,7 +246,7 @@ export const ACCOUNT_SETTINGS: ReadonlySet<string> = new Set([
   "DIFY_APP_TYPE", "DIFY_INPUTS", "DIFY_IDLE_TIMEOUT_MS", "DIFY_TOTAL_TIMEOUT_MS", "WORKFLOW_OUTPUT_KEY",
   "ENABLE_CUSTOM_MESSAGE", "RETRY_WAIT_TIMEOUT_RATIO", "MAX_CONTINUE_COUNT", "MESSAGE_PART_MAX_BYTES",
   "KEYWORD_REPLIES", "HANDOFF_KEYWORDS", "HANDOFF_MINUTES", "RATE_LIMIT_PER_HOUR", "BLOCKED_OPENIDS",
-  "MAX_QUEUED_QUESTIONS", "LANGUAGE", "CONTINUE_LINK", "ANSWER_PAGE", "PUBLIC_BASE_URL", "ALERT_WEBHOOK_URL",
+  "MAX_QUEUED_QUESTIONS", "LANGUAGE", "CONTINUE_LINK", "ANSWER_PAGE", "PUBLIC_BASE_URL", "STREAMING_FIRST", "ALERT_WEBHOOK_URL",
   "ALERT_WEBHOOK_FORMAT", ...Object.values(TEXT_SETTINGS),
 ]);
 
@@ -310,6 +316,7 @@ function readSettings(raw: Raw, account: string): Config {
       maxContinueCount: integerIn(raw, "MAX_CONTINUE_COUNT", 0, 20, DEFAULTS.maxContinueCount, problems),
       partMaxBytes: integerIn(raw, "MESSAGE_PART_MAX_BYTES", 256, 2048, DEFAULTS.partMaxBytes, problems),
       maxQueuedQuestions: integerIn(raw, "MAX_QUEUED_QUESTIONS", 0, 20, DEFAULTS.maxQueuedQuestions, problems),
+      streamingFirst: flag(raw, "STREAMING_FIRST", true, problems),
     },
     page: {
       enabled: flag(raw, "ANSWER_PAGE", true, problems),

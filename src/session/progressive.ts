@@ -83,6 +83,8 @@ export class ProgressiveStream {
     this.mayHaveFinished = true;
     const job = store.job(this.key);
     if (!job || job.status !== "running") return 0;
+    // STREAMING_FIRST off: only a late CS answer goes out early (the behaviour before the answer page).
+    if (!config.delivery.streamingFirst && !(job.windowClosed && config.delivery.customMessages)) return 0;
     // In WeChat's window, and for "1" after it, parts are stored full: each costs the follower a reply or a "1".
     if (!job.windowClosed || !config.delivery.customMessages) return this.take(store, job, config, fullPartBytes(config), true);
     if (csBudget(store) < 2) return 0;
@@ -97,7 +99,7 @@ export class ProgressiveStream {
    * about to give up, or a "1" that would otherwise wait. Returns how many parts were stored.
    */
   takeFinished(store: SessionStore, config: Config, minBytes = 1): number {
-    if (this.stopped || !this.mayHaveFinished) return 0;
+    if (this.stopped || !this.mayHaveFinished || !config.delivery.streamingFirst) return 0;
     const job = store.job(this.key);
     if (!job || job.status !== "running") return 0;
     if (job.windowClosed && config.delivery.customMessages && csBudget(store) < 2) return 0;

@@ -7,7 +7,10 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { configFor, type AppEnv } from "../../src/config";
-import { fullPartsHead } from "../../src/session/progressive";
+import { ProgressiveStream, fullPartsHead } from "../../src/session/progressive";
+import { SessionStore } from "../../src/session/store";
+import { runInDurableObject } from "cloudflare:test";
+import { newOpenid } from "../support/dify-calls";
 import { noteReserve } from "../../src/session/delivery-plan";
 import { splitParagraphs } from "../../src/text/paragraphs";
 import { utf8Length } from "../../src/text/split";
@@ -53,5 +56,34 @@ describe("fullPartsHead", () => {
   it("takes one long paragraph that overfills a part on its own", () => {
     const long = `${paragraph(1, 2000)}\n\n`;
     expect(fullPartsHead(long, config)).toBe(long);
+  });
+});
+
+describe("STREAMING_FIRST", () => {
+  async function partsStoredWhileWriting(streamingFirst: boolean): Promise<number> {
+    const settings = { ...config, delivery: { ...config.delivery, streamingFirst } };
+    const openid = newOpenid(`streaming-first-${streamingFirst}`);
+    return runInDurableObject(env.FOLLOWER_SESSION.getByName(openid), (_instance, state) => {
+      const store = new SessionStore(state.storage.sql);
+      const key = `msg|${openid}|1|1`;
+      store.insertJob({ key, kind: "ask", work: "{}", firstSeen: Date.now(), status: "running" });
+      const stream = new ProgressiveStream(key);
+      let text = "";
+      for (let n = 1; n <= 8; n++) {
+        const delta = `${paragraph(n, 300)}\n\n`;
+        text += delta;
+        stream.onText(store, text, settings, delta);
+      }
+      stream.takeFinished(store, settings);
+      return store.parts(key).length;
+    });
+  }
+
+  it("stores finished parts while WeChat's window is open when on (the default)", async () => {
+    expect(await partsStoredWhileWriting(true)).toBeGreaterThan(1);
+  });
+
+  it("stores nothing before the answer ends when off, as before the answer page", async () => {
+    expect(await partsStoredWhileWriting(false)).toBe(0);
   });
 });
