@@ -5,8 +5,8 @@
  * | state \ event            | WeChat retry       | "1"                | alarm                   | restart           | stream event       | CS result        |
  * |--------------------------|--------------------|--------------------|-------------------------|-------------------|--------------------|------------------|
  * | queued                   | `receive` waits    | `intake` (busy cap: `admit`) | `alarm` starts it (one job per run) | stays queued | —          | —                |
- * | running, window open     | `replyIfReady`     | `replyIfReady`     | `alarm` waits for it    | `requeueRunning`  | —                  | —                |
- * | running, window closed   | stored reply       | `replyIfReady` (pull) | `alarm` waits, sends | `requeueRunning` (re-asks capped) | `ProgressiveStream` | `sendQueuedParts` |
+ * | running, window open     | `replyIfReady` (first part once final) | `replyIfReady` | `alarm` waits for it | `requeueRunning` | `ProgressiveStream` (full parts) | — |
+ * | running, window closed   | stored reply       | `replyIfReady` (pull: what finished, at once) | `alarm` waits, sends | `requeueRunning` (re-asks capped) | `ProgressiveStream` | `sendQueuedParts` |
  * | done, window open        | `replyIfReady`     | `replyIfReady`     | `closeExpiredWindows`   | nothing lost      | —                  | —                |
  * | done, window closed      | stored reply       | `takePulledPart`   | `sendDueParts`, clean-up | `cs-sending` → `cs-queued` | —      | `sendQueuedParts` |
  *
@@ -18,18 +18,18 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { configFor, type AppEnv, type Config } from "../config";
-import { DifyClient } from "../dify";
-import { WechatApiClient } from "../wechat/api-client";
 import { dedupeKey, type InboundMessage } from "../wechat/message";
-import { accessTokenGetter } from "./access-token-store";
+import { difyClient, wechatApiClient } from "./clients";
+import { nextAlarmAt } from "./next-alarm";
 import { hashOpenid, log, withLogFields } from "../log";
-import { DEFAULT_ACCOUNT, followerObjectName } from "../accounts";
+import { DEFAULT_ACCOUNT } from "../accounts";
 import type { AnswerPageImage, AnswerPageSnapshot } from "../page/contract";
-import { newPage, registerPage } from "./page-link";
+import { newPage } from "./page-link";
+import { AnswerPages } from "./answer-pages";
 import { answerJob, clearConversation } from "./answering";
 import { ChangeSignal } from "./change-signal";
 import { CS_BUDGET_AFTER_EVENT, CS_BUDGET_AFTER_MESSAGE, planUndecidedParts, resetCsBudget } from "./delivery-plan";
-import { csRetryAt, csNotBefore, leaveQueuedForPull, sendQueuedParts, type SendOutcome } from "./cs-sender";
+import { leaveQueuedForPull, sendQueuedParts, type SendOutcome } from "./cs-sender";
 import { workFor, type Work } from "./intake";
 import { RATE_WINDOW_MS, endHandoff, isHandedOff, overRateLimit, startHandoff } from "../owner-rules";
 import { TRANSFER_REPLY } from "../wechat/reply";
@@ -39,7 +39,7 @@ import { SubrequestMeter } from "./subrequests";
 import { isLastTry, replyDeadline, windowLength } from "./wechat-window";
 import { SessionStore, type Job } from "./store";
 import { LiveAnswers } from "./live-answers";
-import { ProgressiveStream } from "./progressive";
+import { ProgressiveStream, routeEarlyParts } from "./progressive";
 
 /** How long a message's record is kept: retries, restarts and a late "1" all fit in it. */
 export const RETENTION_MS = 3 * 24 * 60 * 60_000;
@@ -49,9 +49,6 @@ export const UNREAD_RETENTION_MS = 7 * 24 * 60 * 60_000;
 const TYPING_EVERY_MS = 14_000;
 /** WeChat refuses "typing…" this long after the follower's message, so it is not sent later. */
 const TYPING_ALLOWED_MS = 30_000;
-
-/** How long a page's index entry outlives the longest an answer is kept (the page itself checks the answer). */
-const PAGE_REF_GRACE_MS = 24 * 60 * 60_000;
 
 const OPENID_KEY = "openid";
 /** The account this follower belongs to (absent: the default account, as objects from before accounts). */
@@ -74,6 +71,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
   private readonly store: SessionStore;
   private readonly changes = new ChangeSignal();
   private readonly live = new LiveAnswers();
+  private readonly pages: AnswerPages;
   private running: RunningAnswer | undefined;
   private lastTypingAt = 0;
   /** The follower's openid and its hash for logs, known after the first call (a restart reads it from storage). */
@@ -86,6 +84,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.store = new SessionStore(ctx.storage.sql);
+    this.pages = new AnswerPages({ env, store: this.store, live: this.live, language: () => this.config.language });
     void ctx.blockConcurrencyWhile(async () => {
       // A restart loses in-memory streams and in-flight sends: put them back so the alarm can finish them.
       const requeued = this.store.requeueRunning();
@@ -137,7 +136,10 @@ export class FollowerSession extends DurableObject<AppEnv> {
     const isLast = isLastTry(job.deliveries, job.firstSeen, arrivedAt, config);
     const deadline = replyDeadline(isLast, arrivedAt, config);
     const meter = new SubrequestMeter();
-    if (!known && job.pageRef !== null) await this.registerPage(job, meter);
+    if (!known && job.pageRef !== null) {
+      meter.take("answer page index");
+      await this.pages.register(job, this.account, this.openid ?? "", job.firstSeen + UNREAD_RETENTION_MS, { user: this.userTag, key: this.logKey(key) });
+    }
     let started = false;
     const context = this.replyContext(config);
     for (;;) {
@@ -193,45 +195,19 @@ export class FollowerSession extends DurableObject<AppEnv> {
     });
   }
 
-  /** Records in the ANSWER_REFS index where the job's page is; without that the replies carry no link. */
-  private async registerPage(job: Job, meter: SubrequestMeter): Promise<void> {
-    meter.take("answer page index");
-    const name = followerObjectName(this.account, this.openid ?? "");
-    if (await registerPage(this.env, job.pageRef ?? "", name, job.firstSeen + UNREAD_RETENTION_MS + PAGE_REF_GRACE_MS)) return;
-    log.warn("answer_page_unregistered", { user: this.userTag, key: this.logKey(job.key) });
-    this.store.updateJob(job.key, { pageRef: null, pageUrl: null });
-  }
-
   /** The answer page of `ref` as it stands (src/page/contract.ts), or null when no answer here has that ref. */
   async answerPage(ref: string): Promise<AnswerPageSnapshot | null> {
-    const job = this.store.jobByPageRef(ref);
-    return job === undefined ? null : this.pageSnapshot(job);
+    return this.pages.snapshot(ref);
   }
 
   /** The live feed of `ref`'s page while Dify writes (src/page/contract.ts), or null as for answerPage. */
   async answerPageFeed(ref: string): Promise<ReadableStream<Uint8Array> | null> {
-    const job = this.store.jobByPageRef(ref);
-    return job === undefined ? null : this.live.feed(job.key, this.pageSnapshot(job));
+    return this.pages.feed(ref);
   }
 
   /** Image `n` of `ref`'s answer, as kept for its page, or null. */
   async answerPageImage(ref: string, n: number): Promise<AnswerPageImage | null> {
-    const job = this.store.jobByPageRef(ref);
-    if (job === undefined || !Number.isInteger(n) || n < 0) return null;
-    return this.store.pageImage(job.key, n) ?? null;
-  }
-
-  private pageSnapshot(job: Job): AnswerPageSnapshot {
-    const work = JSON.parse(job.work) as Partial<Extract<Work, { do: "ask" }>>;
-    const done = job.status === "done";
-    const images = done ? this.store.pageImageCount(job.key) : 0;
-    return {
-      question: work.query ?? "",
-      markdown: done ? job.answerText ?? "" : this.live.text(job.key) ?? "",
-      done,
-      images: Array.from({ length: images }, (_, n) => `img/${n}`),
-      language: this.config.language,
-    };
+    return this.pages.image(ref, n);
   }
 
   /** Records a new message and decides its work. */
@@ -345,8 +321,8 @@ export class FollowerSession extends DurableObject<AppEnv> {
     running.done = answerJob(job, {
       store: this.store,
       config,
-      dify: this.dify(config, meter),
-      wechatApi: this.wechatApi(config, meter),
+      dify: difyClient(config, meter),
+      wechatApi: wechatApiClient(this.env, config, meter),
       fetcher: meter.fetch,
       openid: this.openid ?? this.store.meta(OPENID_KEY) ?? "",
       userTag: this.userTag,
@@ -375,6 +351,8 @@ export class FollowerSession extends DurableObject<AppEnv> {
     for (const job of this.store.windowsToClose(Date.now() - windowLength(config))) {
       this.store.updateJob(job.key, { windowClosed: true });
       if (job.status === "done") planUndecidedParts(this.store, job.key, config);
+      // Parts finished while the window was open that no request took: they go late, ahead of what follows.
+      else routeEarlyParts(this.store, { ...job, windowClosed: true }, config);
       log.info("window_closed", { user: this.userTag, key: this.logKey(job.key), reply: "none" });
     }
     logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
@@ -382,7 +360,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
 
   private async sendDueParts(config: Config, meter: SubrequestMeter): Promise<SendOutcome> {
     if (!this.store.hasPartsWith("cs-queued")) return { state: "idle" };
-    const api = this.wechatApi(config, meter);
+    const api = wechatApiClient(this.env, config, meter);
     const openid = this.store.meta(OPENID_KEY);
     if (!config.delivery.customMessages || api === undefined || openid === undefined) {
       leaveQueuedForPull(this.store);
@@ -413,7 +391,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
     const stillAllowed = (at: number): number => (at - pending.firstSeen < TYPING_ALLOWED_MS ? at : Infinity);
     if (now < next) return stillAllowed(next);
     const openid = this.store.meta(OPENID_KEY);
-    const api = this.wechatApi(config, meter);
+    const api = wechatApiClient(this.env, config, meter);
     if (openid === undefined || api === undefined || meter.left < 10) return Infinity;
     this.lastTypingAt = now;
     void api.typing(openid, true).catch(() => undefined);
@@ -433,21 +411,8 @@ export class FollowerSession extends DurableObject<AppEnv> {
 
   /** After an alarm: the next thing due (a window end, a send, the next answer, clean-up), if anything. */
   private async armNextAlarm(config: Config): Promise<void> {
-    const now = Date.now();
-    const candidates: number[] = [];
-    const windowEnd = this.nextWindowEnd(config);
-    if (windowEnd !== undefined) candidates.push(windowEnd);
-    if (this.store.hasPartsWith("cs-queued")) candidates.push(Math.max(now, csRetryAt(this.store) ?? now, csNotBefore(this.store)));
-    // An answer to start or to wait for (one per run): the next run takes it at once.
-    if (this.store.unfinished().length > 0) candidates.push(now);
-    const tombstone = this.store.expireTombstones(now);
-    if (tombstone !== undefined) candidates.push(tombstone);
-    const read = this.store.oldestReadJob();
-    if (read !== undefined) candidates.push(read + RETENTION_MS + 60_000);
-    const oldest = this.store.oldestJob();
-    if (oldest !== undefined) candidates.push(oldest + UNREAD_RETENTION_MS + 60_000);
-    if (candidates.length === 0) return;
-    await this.ctx.storage.setAlarm(Math.max(now, Math.min(...candidates)));
+    const at = nextAlarmAt(this.store, Date.now(), this.nextWindowEnd(config), { readMs: RETENTION_MS, unreadMs: UNREAD_RETENTION_MS });
+    if (at !== undefined) await this.ctx.storage.setAlarm(at);
   }
 
   /** The dedupe key as logged: the follower's openid replaced by its hash. */
@@ -463,24 +428,5 @@ export class FollowerSession extends DurableObject<AppEnv> {
     if (this.openid === openid) return;
     this.userTag = await hashOpenid(openid);
     this.openid = openid;
-  }
-
-  private dify(config: Config, meter: SubrequestMeter): DifyClient {
-    return new DifyClient({
-      apiBase: config.dify.apiBase,
-      apiKey: config.dify.apiKey,
-      idleTimeoutMs: config.dify.idleTimeoutMs,
-      totalTimeoutMs: config.dify.totalTimeoutMs,
-      workflowOutputKey: config.dify.workflowOutputKey,
-    }, meter.fetch);
-  }
-
-  private wechatApi(config: Config, meter: SubrequestMeter): WechatApiClient | undefined {
-    if (config.wechat.appSecret === undefined) return undefined;
-    return new WechatApiClient({
-      apiBase: config.wechat.apiBase,
-      getToken: meter.counted("access token", accessTokenGetter(this.env, config.account)),
-      fetcher: meter.fetch,
-    });
   }
 }

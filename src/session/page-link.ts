@@ -4,7 +4,8 @@
  * message; where a client shows no links, the words still say what it is.
  */
 import type { AppEnv, Config } from "../config";
-import { newAnswerRef, type AnswerRefIndex } from "../page/contract";
+import { registerAnswerRef } from "../page/answer-ref-index";
+import { newAnswerRef } from "../page/contract";
 import { utf8Length } from "../text/split";
 import type { Job } from "./store";
 
@@ -39,22 +40,15 @@ export function newPage(config: Config, requestOrigin: string | undefined): { pa
   return { pageRef, pageUrl: `${base.replace(/\/+$/, "")}/a/${pageRef}` };
 }
 
-/** The index binding, as far as the session uses it. */
-interface AnswerRefsBinding {
-  getByName(name: string): AnswerRefIndex;
-}
-
 /**
- * Records in the ANSWER_REFS index which follower object holds `ref`, until `keepUntil`. Resolves false (never
- * rejects) when the deployment has no index or the call failed: the reply then goes without a link.
+ * Records in the ANSWER_REFS index which follower object holds `ref`, until `keepUntil`. Resolves with undefined,
+ * or with the error (never rejects) when the call failed: the reply then goes without a link.
  */
-export async function registerPage(env: AppEnv, ref: string, objectName: string, keepUntil: number): Promise<boolean> {
-  const refs = (env as unknown as { ANSWER_REFS?: AnswerRefsBinding }).ANSWER_REFS;
-  if (refs === undefined) return false;
+export async function registerPage(env: AppEnv, ref: string, objectName: string, keepUntil: number): Promise<unknown> {
   try {
-    await refs.getByName(ref).register(objectName, keepUntil);
-    return true;
-  } catch {
-    return false;
+    await registerAnswerRef(env, ref, objectName, keepUntil);
+    return undefined;
+  } catch (error) {
+    return error ?? new Error("unknown failure");
   }
 }
