@@ -37,7 +37,7 @@ export interface AnswerDeps {
   /** Hashed openid and a key-to-loggable function: logs never hold the raw openid. */
   userTag: string;
   logKey(key: string): string;
-  /** Aborted when the follower unsubscribes mid-answer: the stream is dropped and nothing of it is stored. */
+  /** Aborted (with the reason as a string) when the follower unsubscribes or is handed to staff mid-answer: nothing of it is stored. */
   signal: AbortSignal;
   /** Something changed that held requests or the alarm may be waiting for. */
   notify(): void;
@@ -75,7 +75,8 @@ export async function answerJob(job: Job, deps: AnswerDeps): Promise<void> {
     }
     const outcome = await ask(job, deps);
     if (store.job(job.key) === undefined || deps.signal.aborted) {
-      log.info("answer_discarded", { user: deps.userTag, key: deps.logKey(job.key), reason: "follower forgotten" });
+      const reason = typeof deps.signal.reason === "string" ? deps.signal.reason : "follower forgotten";
+      log.info("answer_discarded", { user: deps.userTag, key: deps.logKey(job.key), reason });
       return;
     }
     settle(job, outcome.parts, { ...outcome, started }, deps);

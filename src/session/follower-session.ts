@@ -259,7 +259,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
         return this.store.insertJob({ ...base, kind: "instant", status: "done", passiveReply: work.text });
       case "handoff":
         // The staff answer from here on: what the bot had not delivered yet is dropped, the answer being written too.
-        this.running?.abort.abort();
+        this.dropRunningAnswer("handed off to staff");
         log.info("handed_off", { user: this.userTag, key: this.logKey(key), dropped: startHandoff(this.store, arrivedAt) });
         return this.store.insertJob({ ...base, kind: "instant", status: "done", passiveReply: TRANSFER_REPLY });
       case "bot":
@@ -273,8 +273,7 @@ export class FollowerSession extends DurableObject<AppEnv> {
    * messages WeChat may still retry stay, until their retries are over, so none of them is asked again.
    */
   private forget(key: string, arrivedAt: number, config: Config): Job {
-    this.running?.abort.abort();
-    if (this.running !== undefined) this.live.drop(this.running.key);
+    this.dropRunningAnswer("follower forgotten");
     const window = windowLength(config);
     const retriable = [...this.store.recentKeys(arrivedAt - window), key];
     this.store.wipe(retriable, arrivedAt + window);
@@ -287,6 +286,13 @@ export class FollowerSession extends DurableObject<AppEnv> {
     return { key, seq: 0, kind: "instant", work: "{}", firstSeen: arrivedAt, deliveries: 1, status: "done", passiveReply: "",
       windowClosed: true, prompts: 0, target: null, attempts: 0, progressOffset: 0, progressText: "", error: null,
       finishedAt: arrivedAt, firstTokenMs: null, totalMs: null, logged: true, pageRef: null, pageUrl: null, answerText: null };
+  }
+
+  /** Stops the answer being written, if any: nothing of it is stored or delivered, and its page feeds close. */
+  private dropRunningAnswer(reason: string): void {
+    if (this.running === undefined) return;
+    this.running.abort.abort(reason);
+    this.live.drop(this.running.key);
   }
 
   /** Answers the follower has started receiving (or was told to collect) but not received in full, oldest first. */
