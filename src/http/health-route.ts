@@ -3,29 +3,18 @@
  * whoever can sign like WeChat's console check does (signature over the account's token, timestamp, nonce, with a
  * timestamp at most 5 minutes off). Anyone else gets 403, and nothing in the answer is a secret.
  */
-import { Hono, type Context } from "hono";
-import { ConfigError, UnknownAccountError, accountTable, configFor, type AppEnv } from "../config";
+import { Hono } from "hono";
+import { accountTable, type AppEnv } from "../config";
+import { configOrResponse, type AppContext } from "./account-config";
 import { DEFAULT_ACCOUNT } from "../accounts";
 import { log, withLogFields } from "../log";
 import { healthReport } from "../owner/health";
 import { isFreshTimestamp } from "../wechat/freshness";
 import { isValidSignature } from "../wechat/signature";
 
-type AppContext = Context<{ Bindings: AppEnv }>;
-
 async function health(c: AppContext, account: string): Promise<Response> {
-  let config;
-  try {
-    config = configFor(c.env, account);
-  } catch (error) {
-    if (error instanceof UnknownAccountError) return c.text("not found", 404);
-    if (error instanceof ConfigError) {
-      // No token: nobody can sign for this account, so there is nothing to answer but the log line.
-      log.error("config", { problem: error.message });
-      return c.text("The worker is not configured: see its log.", 500);
-    }
-    throw error;
-  }
+  const config = configOrResponse(c, account);
+  if (config instanceof Response) return config;
   const q = c.req.query();
   if (!(await isValidSignature(config.wechat.token, q)) || !isFreshTimestamp(q.timestamp)) {
     log.warn("health_refused", { reason: "bad signature or stale timestamp" });

@@ -2,8 +2,9 @@
  * The WeChat callback endpoint: GET for the server check in WeChat's admin console, POST for messages.
  * Protocol work (signatures, crypto, XML) happens here; what to answer is the follower's Durable Object's business.
  */
-import { Hono, type Context } from "hono";
-import { ConfigError, UnknownAccountError, configFor, type AppEnv, type Config } from "../config";
+import { Hono } from "hono";
+import type { AppEnv, Config } from "../config";
+import { configOrResponse, type AppContext } from "./account-config";
 import { DEFAULT_ACCOUNT, followerObjectName } from "../accounts";
 import { describeError, hashOpenid, log, withLogFields } from "../log";
 import { encryptReplyXml, passiveReplyXml } from "../wechat/reply";
@@ -11,22 +12,6 @@ import { isFreshTimestamp } from "../wechat/freshness";
 import { isValidSignature } from "../wechat/signature";
 import { acceptCallback, type AcceptedCallback } from "./inbound";
 import { healthRoutes } from "./health-route";
-
-type AppContext = Context<{ Bindings: AppEnv }>;
-
-/** The account's Config, or the response that says why it cannot be served (404 unknown, 500 unverifiable). */
-function configOrResponse(c: AppContext, account: string): Config | Response {
-  try {
-    return configFor(c.env, account);
-  } catch (error) {
-    if (error instanceof UnknownAccountError) return c.text("not found", 404);
-    if (error instanceof ConfigError) {
-      log.error("config", { problem: error.message });
-      return c.text("The worker is not configured: see its log.", 500);
-    }
-    throw error;
-  }
-}
 
 function randomNonce(): string {
   return String(crypto.getRandomValues(new Uint32Array(1))[0]);
