@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --only protocol|load|bundle|cpu|rows]`: prints each figure beside its peer as a table and writes them as
+ * `npm run bench [-- --only protocol|load|bundle|cpu|rows|ttfc]`: prints each figure beside its peer as a table and writes them as
  * JSON to bench/results/latest.json. Figures only: nothing here asserts a timing.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
@@ -11,8 +11,9 @@ import { loadTables, runLoad } from "./load/bench.js";
 import { protocolTables, runProtocol } from "./protocol/bench.js";
 import { rowsTables, runRows } from "./rows/bench.js";
 import { renderTable, type Table } from "./table.js";
+import { runTtfc, ttfcTables } from "./ttfc/bench.js";
 
-const SECTIONS = ["protocol", "load", "bundle", "cpu", "rows"] as const;
+const SECTIONS = ["protocol", "load", "bundle", "cpu", "rows", "ttfc"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const RESULTS = fileURLToPath(new URL("./results/latest.json", import.meta.url));
@@ -66,6 +67,10 @@ async function main(): Promise<void> {
     rows: async () => {
       const r = await runRows();
       return { tables: rowsTables(r), json: r };
+    },
+    ttfc: async () => {
+      const r = await runTtfc();
+      return { tables: ttfcTables(r), json: r };
     },
   };
   for (const section of sections) {
