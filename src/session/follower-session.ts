@@ -142,14 +142,18 @@ export class FollowerSession extends DurableObject<AppEnv> {
     }
     let started = false;
     const context = this.replyContext(config);
+    // A request WeChat will cut (not its last try) looks once more just before the cut, while its reply still counts:
+    // a "1" sent while Dify writes then gets what has finished since, rather than waiting for WeChat's retry.
+    let lookAgainAt = isLast ? deadline : Math.min(deadline, arrivedAt + config.wechat.requestTimeoutMs * config.delivery.retryWaitRatio);
     for (;;) {
       // This invocation may start one answer (its own, or the next one in the queue); the alarm starts the rest.
       if (!started) started = this.startNextAnswer(meter);
       const reply = replyIfReady(context, key);
       if (reply !== undefined) return reply;
-      const left = deadline - Date.now();
-      if (left <= 0) return replyInTime(context, key, isLast);
-      await this.changes.wait(left);
+      const now = Date.now();
+      if (now >= deadline) return replyInTime(context, key, isLast);
+      if (now >= lookAgainAt) lookAgainAt = deadline;
+      await this.changes.wait(lookAgainAt - now);
     }
   }
 

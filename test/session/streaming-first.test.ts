@@ -43,6 +43,24 @@ describe("streaming-first delivery (pull mode)", () => {
     expect(chineseProse(1500).replace(/\s/g, "").startsWith(withoutNote(reply).replace(/\s/g, ""))).toBe(true);
   });
 
+  it("answers every 1 with what finished since, before WeChat would cut the request", async () => {
+    const openid = newOpenid("stream-before-cut");
+    // ~70 characters (~210 bytes) a second: a paragraph about every 3 s, a full part only every ~9 s; the end at ~25 s.
+    const first = await deliverLikeWechat(textMessageXml({ openid, content: "[long=1800][chunks=36][gap=700] 慢慢写" }));
+    expect(first.reply?.content?.endsWith(MORE_COMING)).toBe(true);
+    // "1" after "1", each sent as soon as the last reply came: one finds nothing new finished when it arrives, and
+    // gets the paragraphs that finished while it was held, on its first request rather than WeChat's retry.
+    const ones = [];
+    const parts = [first.reply?.content ?? ""];
+    for (let i = 0; i < 30 && asksForOne(parts.at(-1)!); i++) {
+      const one = await deliverLikeWechat(textMessageXml({ openid, content: "1" }));
+      ones.push(one);
+      parts.push(one.reply?.content ?? "");
+    }
+    expect(ones.map((one) => one.attempt)).toEqual(ones.map(() => 1));
+    expect(parts.map(withoutNote).join("").replace(/\s/g, "")).toBe(chineseProse(1800).replace(/\s/g, ""));
+  });
+
   it("still sends a short answer whole, in one reply", async () => {
     const openid = newOpenid("stream-short");
     const seen = await deliverLikeWechat(textMessageXml({ openid, content: "[long=400][chunks=4][gap=800] 短回答" }));
