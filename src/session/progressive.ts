@@ -156,11 +156,14 @@ function shapedBytes(raw: string): number {
   return utf8Length(markdownToWechatText(stripThinking(raw)).trim());
 }
 
+/** A group of paragraphs this close to a part's size counts as a full part: waiting for one more would overfill it. */
+const FULL_ENOUGH = 0.9;
+
 /**
  * The head of `done` (finished paragraphs) that fills whole parts: paragraphs are grouped greedily into parts of at
- * most a part's size; the last group, not yet full, is left out (unless one long paragraph alone overfills it).
- * "" when everything still fits in one part. Each group is shaped at most twice per paragraph, so the work stays
- * proportional to `done`.
+ * most a part's size, a group being full once it reaches 90% of it (or the next paragraph would overfill it); the
+ * last group, not yet full, is left out. "" when nothing fills a part yet. Each paragraph is shaped at most twice, so
+ * the work stays proportional to `done`.
  */
 export function fullPartsHead(done: string, config: Config): string {
   const limit = fullPartBytes(config);
@@ -169,13 +172,18 @@ export function fullPartsHead(done: string, config: Config): string {
   let groupEnd = 0;
   for (const paragraph of splitParagraphs(done)) {
     const end = groupEnd + paragraph.length;
-    if (groupEnd > groupStart && shapedBytes(done.slice(groupStart, end)) > limit) {
+    let size = shapedBytes(done.slice(groupStart, end));
+    if (groupEnd > groupStart && size > limit) {
+      committed = groupEnd;
+      groupStart = groupEnd;
+      size = shapedBytes(paragraph);
+    }
+    groupEnd = end;
+    if (size >= limit * FULL_ENOUGH) {
       committed = groupEnd;
       groupStart = groupEnd;
     }
-    groupEnd = end;
   }
-  if (groupEnd > groupStart && shapedBytes(done.slice(groupStart, groupEnd)) > limit) committed = groupEnd;
   return done.slice(0, committed);
 }
 

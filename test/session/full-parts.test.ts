@@ -53,6 +53,17 @@ describe("fullPartsHead", () => {
     expect(utf8Length(head)).toBeLessThanOrEqual(limit);
   });
 
+  it("takes a group that nearly fills a part without waiting for the paragraph after it", () => {
+    // Four paragraphs of ~23% of a part each: 92% of it, full enough; a fifth would overfill it anyway.
+    const bytesPerChar = 3;
+    const chars = Math.floor((limit * 0.23) / bytesPerChar);
+    const done = [1, 2, 3, 4].map((n) => `${paragraph(n, chars)}\n\n`).join("");
+    expect(fullPartsHead(done, config)).toBe(done);
+    // Three of them (69%) are not: they wait for what finishes next.
+    const three = [1, 2, 3].map((n) => `${paragraph(n, chars)}\n\n`).join("");
+    expect(fullPartsHead(three, config)).toBe("");
+  });
+
   it("takes one long paragraph that overfills a part on its own", () => {
     const long = `${paragraph(1, 2000)}\n\n`;
     expect(fullPartsHead(long, config)).toBe(long);
