@@ -89,7 +89,9 @@ export function planUndecidedParts(
 ): PartPlan {
   const undecided = parts.filter((p) => p.via === null);
   if (undecided.length === 0) return { toCs: 0, toPull: 0 };
-  const budget = config.delivery.customMessages ? csBudget(store) : 0;
+  // Once a part waits for "1" (WeChat refused CS), the rest waits behind it: CS must not overtake it.
+  const behindOne = parts.some((p) => p.via === "pull-ready" && p.idx < undecided[0]!.idx);
+  const budget = config.delivery.customMessages && !behindOne ? csBudget(store) : 0;
   const viaCs = undecided.slice(0, budget);
   const viaPull = undecided.slice(budget);
   for (const part of viaCs) store.setPartVia(jobKey, part.idx, "cs-queued");

@@ -209,11 +209,20 @@ function storeFinished(store: SessionStore, job: Job, done: string, config: Conf
   return stored;
 }
 
-/** Queues parts for CS within the budget (keeping one message for the rest); returns how many were queued. */
+/**
+ * Queues parts for CS within the budget (keeping one message for the rest); returns how many were queued. Once a
+ * part of the answer waits for "1" (WeChat refused CS), every later part waits for "1" too, so none overtakes it.
+ */
 function queueForCs(store: SessionStore, job: Job, parts: readonly string[]): number {
+  const existing = store.parts(job.key);
+  if (existing.some((p) => p.via === "pull-ready")) {
+    for (const part of existing) if (part.via === null) store.setPartVia(job.key, part.idx, "pull-ready");
+    store.appendParts(job.key, parts, "pull-ready");
+    return 0;
+  }
   let allowed = Math.max(0, csBudget(store) - 1);
   // Parts an earlier event had no budget for (the follower's next message renewed it) go first, so order holds.
-  const earlier = store.parts(job.key).filter((p) => p.via === null).slice(0, allowed);
+  const earlier = existing.filter((p) => p.via === null).slice(0, allowed);
   for (const part of earlier) store.setPartVia(job.key, part.idx, "cs-queued");
   allowed -= earlier.length;
   const toCs = Math.min(parts.length, allowed);

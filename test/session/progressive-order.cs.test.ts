@@ -8,7 +8,8 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { configFor, type AppEnv } from "../../src/config";
-import { csBudget, resetCsBudget } from "../../src/session/delivery-plan";
+import { csBudget, planUndecidedParts, resetCsBudget } from "../../src/session/delivery-plan";
+import { leaveQueuedForPull } from "../../src/session/cs-sender";
 import { ProgressiveStream } from "../../src/session/progressive";
 import { SessionStore } from "../../src/session/store";
 import { newOpenid } from "../support/dify-calls";
@@ -42,5 +43,33 @@ describe("progressive delivery when the CS budget is renewed mid-stream", () => 
     // order. Paragraph 5 alone does not fill a part yet: it waits for what finishes next (or the answer's end).
     expect(order.parts).toEqual(["1", "2", "3", "4"].map((label) => ({ label, via: "cs-queued" })));
     expect(order.budget).toBe(2);
+  });
+
+  it("keeps later paragraphs behind one that WeChat refused, even once the budget is renewed", async () => {
+    // Found by the session model (seed 777, path 20, CS mode): after a 45047 moved the first part to "1", the
+    // follower wrote again and the later parts went by CS, ahead of the part that waited for "1".
+    const config = configFor(env as AppEnv);
+    const openid = newOpenid("progressive-refused");
+    const order = await runInDurableObject(env.FOLLOWER_SESSION.getByName(openid), (_instance, state) => {
+      const store = new SessionStore(state.storage.sql);
+      const key = `msg|${openid}|1|1`;
+      store.insertJob({ key, kind: "ask", work: "{}", firstSeen: Date.now() - 60_000, status: "running" });
+      store.updateJob(key, { windowClosed: true });
+      const stream = new ProgressiveStream(key);
+      resetCsBudget(store, 5);
+      let text = paragraph(1) + "\n\n第2段";
+      stream.onText(store, text, config);
+      // WeChat refuses the send for good (quota): what was queued waits for "1".
+      leaveQueuedForPull(store);
+      // The follower writes again: five CS messages allowed from here; the answer goes on.
+      resetCsBudget(store, 5);
+      text = [1, 2, 3, 4].map(paragraph).join("\n\n") + "\n\n第5段";
+      stream.onText(store, text, config);
+      planUndecidedParts(store, key, config);
+      return store.parts(key).map((p) => ({ label: /^第(\d)段/.exec(p.text)?.[1], via: p.via }));
+    });
+    expect(order[0]).toEqual({ label: "1", via: "pull-ready" });
+    expect(order.length).toBeGreaterThan(1);
+    for (const part of order.slice(1)) expect(part.via).toBe("pull-ready");
   });
 });
