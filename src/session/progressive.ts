@@ -17,12 +17,20 @@ import { utf8Length } from "../text/split";
 import { answerParts, csBudget, noteReserve, resetCsBudget } from "./delivery-plan";
 import type { Job, SessionStore } from "./store";
 
+/** A group of paragraphs this close to a part's size counts as a full part: waiting for one more would overfill it. */
+const FULL_ENOUGH = 0.9;
+
 /** Late CS answers: finished paragraphs are sent once they fill at least this share of a part, so the 5-message budget lasts. */
 const MIN_SHARE_OF_PART = 0.5;
 
 /** Raw bytes of finished text that make a full part: with less, the answer may still fit in one part. */
 function fullPartBytes(config: Config): number {
   return Math.max(64, config.delivery.partMaxBytes - noteReserve(config));
+}
+
+/** Finished raw bytes worth looking at for full parts: a group at FULL_ENOUGH of a part counts as full. */
+function nearlyFullPartBytes(config: Config): number {
+  return Math.floor(fullPartBytes(config) * FULL_ENOUGH);
 }
 
 /**
@@ -86,11 +94,11 @@ export class ProgressiveStream {
     // STREAMING_FIRST off: only a late CS answer goes out early (the behaviour before the answer page).
     if (!config.delivery.streamingFirst && !(job.windowClosed && config.delivery.customMessages)) return 0;
     // In WeChat's window, and for "1" after it, parts are stored full: each costs the follower a reply or a "1".
-    if (!job.windowClosed || !config.delivery.customMessages) return this.take(store, job, config, fullPartBytes(config), true);
+    if (!job.windowClosed || !config.delivery.customMessages) return this.take(store, job, config, nearlyFullPartBytes(config), true);
     if (csBudget(store) < 2) return 0;
     // A late CS answer's first message goes once half a part is finished; after it, messages go full, so the
     // 5-message budget carries as much of the answer as it can.
-    if (job.progressOffset > 0) return this.take(store, job, config, fullPartBytes(config), true);
+    if (job.progressOffset > 0) return this.take(store, job, config, nearlyFullPartBytes(config), true);
     return this.take(store, job, config, Math.floor(config.delivery.partMaxBytes * MIN_SHARE_OF_PART));
   }
 
@@ -155,9 +163,6 @@ export class ProgressiveStream {
 function shapedBytes(raw: string): number {
   return utf8Length(markdownToWechatText(stripThinking(raw)).trim());
 }
-
-/** A group of paragraphs this close to a part's size counts as a full part: waiting for one more would overfill it. */
-const FULL_ENOUGH = 0.9;
 
 /**
  * The head of `done` (finished paragraphs) that fills whole parts: paragraphs are grouped greedily into parts of at

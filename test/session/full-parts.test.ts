@@ -98,3 +98,26 @@ describe("STREAMING_FIRST", () => {
     expect(await partsStoredWhileWriting(false)).toBe(0);
   });
 });
+
+describe("a first part that nearly fills a part", () => {
+  it("is stored as soon as its last paragraph ends, while the answer streams", async () => {
+    // Found by the time-to-first-content benchmark: the scanner was asked for a whole part of raw text before the
+    // 90% rule could apply, so the first part waited for one more paragraph and missed WeChat's second request.
+    const openid = newOpenid("nearly-full");
+    const chars = Math.floor((limit * 0.23) / 3);
+    const stored = await runInDurableObject(env.FOLLOWER_SESSION.getByName(openid), (_instance, state) => {
+      const store = new SessionStore(state.storage.sql);
+      const key = `msg|${openid}|1|1`;
+      store.insertJob({ key, kind: "ask", work: "{}", firstSeen: Date.now(), status: "running" });
+      const stream = new ProgressiveStream(key);
+      let text = "";
+      for (let n = 1; n <= 4; n++) {
+        const delta = `${paragraph(n, chars)}\n\n`;
+        text += delta;
+        stream.onText(store, text, config, delta);
+      }
+      return store.parts(key).map((p) => p.via);
+    });
+    expect(stored).toEqual([null]);
+  });
+});
