@@ -26,7 +26,9 @@ describe("settings", () => {
       maxContinueCount: 2,
       partMaxBytes: 2048,
       maxQueuedQuestions: 3,
+      streamingFirst: true,
     });
+    expect(c.page).toEqual({ enabled: true, publicBaseUrl: undefined });
     expect(c.wechat.acceptPlaintext).toBe(false);
     expect(c.language).toBe("zh_Hans");
   });
