@@ -3,13 +3,17 @@
  *
  * Every setting is checked once per isolate. A missing or invalid value gives one clear log line naming the setting;
  * an out-of-range value is replaced by its default *and says so*, never silently used. Only a missing WECHAT_TOKEN
- * makes the worker refuse to serve (nothing can be verified without it).
+ * makes the worker refuse to serve (nothing can be verified without it). The readers of single values (numbers,
+ * flags, URLs, the AES key...) are in ./config/values.ts.
  */
 import { log } from "./log";
 import { buildTexts, parseLanguage, TEXT_SETTINGS, type Language, type Texts } from "./texts";
 import { withTappableOne } from "./text/tappable";
 import { DEFAULT_ACCOUNT, accountSettings, readAccountTable, type AccountTable } from "./accounts/accounts";
 import { readOwnerRules, type OwnerRules } from "./owner-rules";
+import {
+  aesKey, alertSettings, appKind, flag, inputs, integerIn, numberIn, publicBaseUrl, text, url, type Raw,
+} from "./config/values";
 
 
 export type { DifyAppKind } from "./dify";
@@ -127,106 +131,6 @@ const DEFAULTS = {
   rateLimitPerHour: 60,
 } as const;
 
-type Raw = Record<string, string | undefined>;
-
-function text(raw: Raw, name: string): string | undefined {
-  const value = raw[name];
-  if (typeof value !== "string") return undefined;
-  const trimmed = value.trim();
-  return trimmed === "" ? undefined : trimmed;
-}
-
-/** Reads a number within [min, max]; anything else is reported and replaced by the default. */
-function numberIn(raw: Raw, name: string, min: number, max: number, fallback: number, problems: string[]): number {
-  const value = text(raw, name);
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
-    problems.push(`${name}=${JSON.stringify(value)} is not a number in ${min}..${max}; using ${fallback}`);
-    return fallback;
-  }
-  return parsed;
-}
-
-function integerIn(raw: Raw, name: string, min: number, max: number, fallback: number, problems: string[]): number {
-  const value = numberIn(raw, name, min, max, fallback, problems);
-  if (!Number.isInteger(value)) {
-    problems.push(`${name}=${value} is not a whole number; using ${fallback}`);
-    return fallback;
-  }
-  return value;
-}
-
-/**
- * Reads an http(s) base URL. Plain http:// is allowed (local stand-ins and tunnels need it) but reported: the
- * credentials sent to these APIs (AppSecret, access tokens, the Dify key) would cross the network in clear text.
- */
-function url(raw: Raw, name: string, fallback: string, problems: string[]): string {
-  const value = text(raw, name);
-  if (value === undefined) return fallback;
-  const protocol = protocolOf(value);
-  if (protocol !== "https:" && protocol !== "http:") {
-    problems.push(`${name}=${JSON.stringify(value)} is not an http(s) URL; using ${fallback}`);
-    return fallback;
-  }
-  if (protocol === "http:") {
-    problems.push(`${name} uses http://: credentials and messages travel in clear text; use https:// outside local tests`);
-  }
-  return value.replace(/\/+$/, "");
-}
-
-function protocolOf(value: string): string | undefined {
-  try {
-    return new URL(value).protocol;
-  } catch {
-    return undefined;
-  }
-}
-
-function flag(raw: Raw, name: string, fallback: boolean, problems: string[]): boolean {
-  const value = text(raw, name)?.toLowerCase();
-  if (value === undefined) return fallback;
-  if (["true", "1", "yes", "on"].includes(value)) return true;
-  if (["false", "0", "no", "off"].includes(value)) return false;
-  problems.push(`${name}=${JSON.stringify(value)} is not true or false; using ${fallback}`);
-  return fallback;
-}
-
-function appKind(raw: Raw, problems: string[]): DifyAppKind | undefined {
-  const value = text(raw, "DIFY_APP_TYPE")?.toLowerCase();
-  if (value === undefined) return undefined;
-  if (value === "chat" || value === "completion" || value === "workflow") return value;
-  // Dify's own mode names, as GET /info reports them, are accepted too.
-  if (value === "agent-chat" || value === "advanced-chat" || value === "chatflow" || value === "agent" || value === "chatbot") {
-    return "chat";
-  }
-  problems.push(`DIFY_APP_TYPE=${JSON.stringify(value)} is not chat, completion or workflow; asking Dify's /info instead`);
-  return undefined;
-}
-
-function inputs(raw: Raw, problems: string[]): Record<string, unknown> {
-  const value = text(raw, "DIFY_INPUTS");
-  if (value === undefined) return {};
-  try {
-    const parsed: unknown = JSON.parse(value);
-    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
-  } catch {
-    // reported below
-  }
-  problems.push("DIFY_INPUTS is not a JSON object; using {}");
-  return {};
-}
-
-function aesKey(raw: Raw, problems: string[]): string | undefined {
-  const value = text(raw, "WECHAT_ENCODING_AES_KEY");
-  if (value === undefined) return undefined;
-  if (!/^[A-Za-z0-9+/]{43}$/.test(value)) {
-    problems.push("WECHAT_ENCODING_AES_KEY is not 43 base64 characters; safe mode is off until it is fixed");
-    return undefined;
-  }
-  return value;
-}
-
 /** The texts that ask the follower to reply "1", with that "1" tappable when CONTINUE_LINK is on (the default). */
 function continueLinks(texts: Texts, on: boolean): Texts {
   if (!on) return texts;
@@ -329,52 +233,6 @@ function readSettings(raw: Raw, account: string): Config {
     alerts: alertSettings(raw, problems),
     problems,
   };
-}
-
-/**
- * PUBLIC_BASE_URL: where followers reach this worker (the custom domain), as an https origin with an optional path
- * and no trailing slash. Anything else is reported and ignored (the callback request's origin is used instead).
- */
-function publicBaseUrl(raw: Raw, problems: string[]): string | undefined {
-  const value = text(raw, "PUBLIC_BASE_URL");
-  if (value === undefined) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(value);
-  } catch {
-    problems.push(`PUBLIC_BASE_URL=${JSON.stringify(value)} is not a URL; answer links use the callback's origin`);
-    return undefined;
-  }
-  if (parsed.protocol !== "https:" || parsed.search !== "" || parsed.hash !== "" || parsed.username !== "") {
-    problems.push(`PUBLIC_BASE_URL=${JSON.stringify(value)} must be a plain https:// URL; answer links use the callback's origin`);
-    return undefined;
-  }
-  return `${parsed.origin}${parsed.pathname}`.replace(/\/+$/, "");
-}
-
-/**
- * ALERT_WEBHOOK_URL and ALERT_WEBHOOK_FORMAT. The URL may carry a key (a WeCom robot's `?key=`), so problems never
- * quote it; plain http:// is refused except to this machine (the local stand-ins).
- */
-function alertSettings(raw: Raw, problems: string[]): Config["alerts"] {
-  const value = text(raw, "ALERT_WEBHOOK_URL");
-  const formatValue = text(raw, "ALERT_WEBHOOK_FORMAT")?.toLowerCase() ?? "json";
-  let format: AlertFormat = "json";
-  if (formatValue === "wecom") format = "wecom";
-  else if (formatValue !== "json") problems.push(`ALERT_WEBHOOK_FORMAT=${JSON.stringify(formatValue)} is not json or wecom; using json`);
-  if (value === undefined) return { format };
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(value);
-  } catch {
-    parsed = undefined;
-  }
-  const local = parsed !== undefined && ["127.0.0.1", "localhost", "[::1]"].includes(parsed.hostname);
-  if (parsed === undefined || !(parsed.protocol === "https:" || (parsed.protocol === "http:" && local))) {
-    problems.push("ALERT_WEBHOOK_URL is not an https:// URL: no alerts are posted");
-    return { format };
-  }
-  return { webhookUrl: value, format };
 }
 
 /** Thrown for an account name ACCOUNTS does not name (or names but could not read). */
