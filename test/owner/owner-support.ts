@@ -42,13 +42,5 @@ export async function received(name: string): Promise<unknown[]> {
   return (await res.json()) as unknown[];
 }
 
-/** Polls `read` until `check` passes or `timeoutMs` runs out; returns the last value. */
-export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let value = await read();
-  while (!check(value) && Date.now() < until) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
-}
+/** Polls until a check passes (the suite's one helper for it). */
+export { eventually } from "../support/wechat-api-records";
