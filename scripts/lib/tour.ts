@@ -126,7 +126,8 @@ export async function runTour(options: TourOptions): Promise<TourProblems> {
       const pushedAll = await watcher.waitFor((got) => got.some((m) => describeCsMessage(m).includes("（完）")), Date.now() + 30_000);
       expect(pushedAll, "long answer: the last part was not pushed within 30 s");
     } else {
-      for (let i = 0; i < 8 && /回复1查看后续 (\d+)\/(\d+)/.test(seen.at(-1) ?? ""); i++) {
+      // Each part that says "reply 1 for more" (the n/m note, or the one sent while Dify is still writing) is followed.
+      for (let i = 0; i < 8 && /回复1查看后续/.test(seen.at(-1) ?? ""); i++) {
         const next = await follower.send({ kind: "text", content: "1" });
         expectDelivered(next, "next part");
         seen.push(shownText(next));
