@@ -7,3 +7,4 @@ export { healthReport, CHECK_NAMES, type CheckName, type HealthCheck, type Healt
 export { AlertLedger, ALERT_LEDGER_KEY, type LedgerState } from "./alert-ledger";
 export { ALERT_WINDOW_MS, DIFY_FAILURE_STREAK, type Alert, type AlertKind, type DifyOutcome } from "./alert-kinds";
 export { watchDify } from "./dify-watch";
+export { reportWechatRefusal } from "./wechat-watch";

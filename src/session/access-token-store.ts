@@ -65,6 +65,14 @@ export class AccessTokenStore extends DurableObject<Env> {
     return withLogFields({ account }, () => this.#alerts.noteDify(configFor(this.env, account), outcome));
   }
 
+  /**
+   * WeChat's API refused one of a follower's sends in a way the owner must fix (src/owner/wechat-watch.ts reports
+   * it; nobody awaits it). `message` is the refusal's message, which carries its errcode. Returns whether it posted.
+   */
+  async noteWechatFailure(account: string, message: string): Promise<boolean> {
+    return withLogFields({ account }, () => this.#alerts.noteWechatError(configFor(this.env, account), new Error(message)));
+  }
+
   async #getToken(rejected: string | undefined): Promise<string> {
     while (this.#inflight !== undefined) {
       const fresh = await this.#inflight;

@@ -91,6 +91,8 @@ export interface SendRound {
   callsLeft?: () => number;
   /** The invocation's counted fetch, for answer images. */
   fetcher?: typeof fetch;
+  /** Told of each send WeChat refused (for the owner's alerts); never awaited. */
+  onRefused?: (error: unknown) => void;
 }
 
 /** Sends every queued part now due, in order, each exactly once. */
@@ -124,6 +126,7 @@ export async function sendQueuedParts(
         store.setPartVia(part.job, part.idx, "cs-queued");
         return { state: "deferred" };
       }
+      round.onRefused?.(error);
       const retries = Number(store.meta(RETRY_KEY) ?? 0);
       const action = error instanceof WechatApiError ? error.action : "retry-later";
       if (action !== "stop" && retries < MAX_SEND_RETRIES) {

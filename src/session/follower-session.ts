@@ -21,6 +21,7 @@ import { configFor, type AppEnv, type Config } from "../config";
 import { dedupeKey, type InboundMessage } from "../wechat/message";
 import { difyClient, wechatApiClient } from "./clients";
 import { nextAlarmAt } from "./next-alarm";
+import { reportWechatRefusal } from "../owner";
 import { hashOpenid, log, withLogFields } from "../log";
 import { DEFAULT_ACCOUNT } from "../accounts";
 import type { AnswerPageImage, AnswerPageSnapshot } from "../page/contract";
@@ -382,6 +383,10 @@ export class FollowerSession extends DurableObject<AppEnv> {
       logKey: (k) => this.logKey(k),
       callsLeft: () => meter.left,
       fetcher: meter.fetch,
+      // Counted like every outbound call, and only while the invocation has calls to spare.
+      onRefused: (error) => {
+        if (meter.left > 1 && reportWechatRefusal(config, error)) meter.take("alert ledger");
+      },
     });
     logSettledMessages(this.store, this.userTag, (k) => this.logKey(k));
     this.changes.notify();

@@ -13,6 +13,7 @@ import { newOpenid } from "../support/dify-calls";
 import { RECEIVERS } from "./bindings";
 import { ageLedger, ledgerOf } from "./ledger-support";
 import { eventually, pathOf, received, tokenOf } from "./owner-support";
+import { failNextSends } from "../support/wechat-api-records";
 
 /** A follower's text message to a named test account (plaintext mode: none has an AES key); resolves the reply. */
 async function ask(account: string, openid: string, content: string): Promise<{ content?: string; elapsedMs: number }> {
@@ -49,6 +50,24 @@ describe("WeChat refusing the worker's IP (40164)", () => {
     expect(await tokenRefusal("alert-ip")).toMatch(/40164/);
     expect(await eventually(() => received(RECEIVERS.ip), (p) => p.length > 1)).toHaveLength(2);
   });
+});
+
+describe("WeChat refusing a customer-service send with 40164 (the worker's IP changed, its token still valid)", () => {
+  it("is posted once, naming the IP", async () => {
+    const openid = newOpenid("alert-cs");
+    // The token is fetched before the refusals start: only the sends meet 40164, as after an egress IP change.
+    await failNextSends(openid, 40164, 3);
+    const first = await ask("alert-cs", openid, "[delay=16000] 慢问题");
+    expect(first.content).toBe(configFor(env as AppEnv, "alert-cs").texts.holding);
+    const posts = await eventually(() => received(RECEIVERS.cs), (p) => p.length > 0, 40_000);
+    await settle();
+    expect(posts).toHaveLength(1);
+    expect(posts[0]).toMatchObject({ source: "dify-wechat-worker", account: "alert-cs", kind: "wechat-ip-blocked" });
+    const [body] = posts as Array<{ summary: string; detail: string }>;
+    expect(body?.summary).toContain("203.0.113.7");
+    expect(body?.detail).toMatch(/^WeChat API error 40164 \(POST \/cgi-bin\/message\/custom\/send\)/);
+    expect(JSON.stringify(posts)).not.toContain("owner-app-secret");
+  }, 60_000);
 });
 
 describe("Dify refusing the key (401)", () => {

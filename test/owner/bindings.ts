@@ -16,6 +16,7 @@
  * | alert-key   | a refused Dify key, alerts to a WeCom robot                          | one WeCom text per window    |
  * | alert-streak| working key (questions fail by directive), alerts as JSON            | a post on the 5th failure    |
  * | alert-hang  | a refused Dify key, alerts to a receiver that never answers          | replies are not held up      |
+ * | alert-cs    | CS mode; a customer-service send meets 40164 (its token still valid) | a post naming the IP         |
  */
 
 /** Where the stand-ins listen (globalSetup). */
@@ -25,7 +26,9 @@ export interface StandInUrls {
 }
 
 /** Names of the generic receivers on the WeChat stand-in (`/__webhook/NAME`) and the WeCom robot's key. */
-export const RECEIVERS = { ip: "owner-alert-ip", streak: "owner-alert-streak", hang: "hang-owner-alerts", wecomKey: "owner-alert-key" } as const;
+export const RECEIVERS = {
+  ip: "owner-alert-ip", streak: "owner-alert-streak", hang: "hang-owner-alerts", wecomKey: "owner-alert-key", cs: "owner-alert-cs",
+} as const;
 
 /** The bindings of the "owner" project. */
 export function ownerBindings(urls: StandInUrls): Record<string, string> {
@@ -45,10 +48,13 @@ export function ownerBindings(urls: StandInUrls): Record<string, string> {
     },
     "alert-streak": { WECHAT_APP_ID: "wx-owner-alert-streak", ALERT_WEBHOOK_URL: `${urls.wechatApi}/__webhook/${RECEIVERS.streak}` },
     "alert-hang": { WECHAT_APP_ID: "wx-owner-alert-hang", ALERT_WEBHOOK_URL: `${urls.wechatApi}/__webhook/${RECEIVERS.hang}` },
+    "alert-cs": {
+      WECHAT_APP_ID: "wx-owner-alert-cs", ENABLE_CUSTOM_MESSAGE: "true", ALERT_WEBHOOK_URL: `${urls.wechatApi}/__webhook/${RECEIVERS.cs}`,
+    },
   };
   const secrets: Record<string, string> = {};
   for (const name of Object.keys(accounts)) secrets[`${name.toUpperCase().replace(/-/g, "_")}_WECHAT_TOKEN`] = `${name}-token`;
-  for (const name of ["blocked", "badappid", "alert-ip"]) secrets[`${name.toUpperCase().replace(/-/g, "_")}_WECHAT_APP_SECRET`] = "owner-app-secret";
+  for (const name of ["blocked", "badappid", "alert-ip", "alert-cs"]) secrets[`${name.toUpperCase().replace(/-/g, "_")}_WECHAT_APP_SECRET`] = "owner-app-secret";
   secrets.BADSECRET_WECHAT_APP_SECRET = "wrong-secret";
   for (const name of ["difykey", "alert-key", "alert-hang"]) secrets[`${name.toUpperCase().replace(/-/g, "_")}_DIFY_API_KEY`] = "app-revoked-key";
   return { ACCOUNTS: JSON.stringify(accounts), ...secrets };

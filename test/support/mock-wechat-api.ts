@@ -158,7 +158,9 @@ export async function startMockWechatApi(): Promise<MockServer> {
     const failure = list.find((f) => f.api === api && f.remaining > 0);
     if (failure === undefined) return false;
     failure.remaining -= 1;
-    wechatError(res, failure.errcode, `mock failure ${failure.errcode}`);
+    // 40164 in WeChat's own words, naming the caller's IP (as stable_token's refusal above does).
+    const message = failure.errcode === 40164 ? "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist" : `mock failure ${failure.errcode}`;
+    wechatError(res, failure.errcode, message);
     return true;
   };
 
