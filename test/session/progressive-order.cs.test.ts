@@ -19,16 +19,21 @@ function paragraph(n: number): string {
   return `第${n}段。` + "这是一句用来测试分段发送的中文句子，".repeat(24) + `第${n}段完。`;
 }
 
+/** A job whose answer Dify is still writing after WeChat's window, and the stream that delivers it. */
+function lateRunningAnswer(state: DurableObjectState, openid: string): { store: SessionStore; key: string; stream: ProgressiveStream } {
+  const store = new SessionStore(state.storage.sql);
+  const key = `msg|${openid}|1|1`;
+  store.insertJob({ key, kind: "ask", work: "{}", firstSeen: Date.now() - 60_000, status: "running" });
+  store.updateJob(key, { windowClosed: true });
+  return { store, key, stream: new ProgressiveStream(key) };
+}
+
 describe("progressive delivery when the CS budget is renewed mid-stream", () => {
   it("queues the parts it had no budget for before the newer ones", async () => {
     const config = configFor(env as AppEnv);
     const openid = newOpenid("progressive-order");
     const order = await runInDurableObject(env.FOLLOWER_SESSION.getByName(openid), (_instance, state) => {
-      const store = new SessionStore(state.storage.sql);
-      const key = `msg|${openid}|1|1`;
-      store.insertJob({ key, kind: "ask", work: "{}", firstSeen: Date.now() - 60_000, status: "running" });
-      store.updateJob(key, { windowClosed: true });
-      const stream = new ProgressiveStream(key);
+      const { store, key, stream } = lateRunningAnswer(state, openid);
       // Two CS messages left: one paragraph may go now, the next two wait (one is kept for the rest).
       resetCsBudget(store, 2);
       let text = [1, 2, 3].map(paragraph).join("\n\n") + "\n\n第4段";
@@ -51,11 +56,7 @@ describe("progressive delivery when the CS budget is renewed mid-stream", () => 
     const config = configFor(env as AppEnv);
     const openid = newOpenid("progressive-refused");
     const order = await runInDurableObject(env.FOLLOWER_SESSION.getByName(openid), (_instance, state) => {
-      const store = new SessionStore(state.storage.sql);
-      const key = `msg|${openid}|1|1`;
-      store.insertJob({ key, kind: "ask", work: "{}", firstSeen: Date.now() - 60_000, status: "running" });
-      store.updateJob(key, { windowClosed: true });
-      const stream = new ProgressiveStream(key);
+      const { store, key, stream } = lateRunningAnswer(state, openid);
       resetCsBudget(store, 5);
       let text = paragraph(1) + "\n\n第2段";
       stream.onText(store, text, config);

@@ -10,12 +10,17 @@ import { textMessageXml } from "../support/wechat-fixtures";
 import { difyAsks, newOpenid } from "../support/dify-calls";
 import { postOnce } from "../support/wechat-retries";
 
+/** Drops every table of the object's storage (not the runtime's own), to write an older release's schema instead. */
+function dropAllTables(sql: SqlStorage): void {
+  const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%'").toArray();
+  for (const { name } of tables) sql.exec(`DROP TABLE ${name}`);
+}
+
 /** Replaces the object's tables by the first release's schema and rows as that release wrote them. */
 async function becomeFirstRelease(openid: string): Promise<void> {
   await runInDurableObject(env.FOLLOWER_SESSION.getByName(openid), (_instance, state) => {
     const sql = state.storage.sql;
-    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%'").toArray();
-    for (const { name } of tables) sql.exec(`DROP TABLE ${name}`);
+    dropAllTables(sql);
     const v1 = MIGRATIONS.find((m) => m.version === 1);
     if (v1 === undefined) throw new Error("migration 1 is missing");
     sql.exec(v1.sql);
@@ -64,8 +69,7 @@ describe("an object written by the first release", () => {
 async function becomeSecondRelease(openid: string): Promise<void> {
   await runInDurableObject(env.FOLLOWER_SESSION.getByName(openid), (_instance, state) => {
     const sql = state.storage.sql;
-    const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%'").toArray();
-    for (const { name } of tables) sql.exec(`DROP TABLE ${name}`);
+    dropAllTables(sql);
     sql.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
     for (const migration of MIGRATIONS.filter((m) => m.version <= 2)) {
       sql.exec(migration.sql);
